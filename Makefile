@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make demo` and `make test`. Each creates .venv and installs
+# clipforge into it when needed (or when pyproject.toml changed), then does its job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,distributed]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/clipforge demo -o out/demo.mp4
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check clipforge tests benchmarks tools
+	$(BIN)/ruff format --check clipforge tests benchmarks tools
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/reference_job.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

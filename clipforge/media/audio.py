@@ -1,0 +1,108 @@
+"""Audio in and out of numpy, and the bridge to pydub.
+
+pydub's `from_file` needs ffprobe for compressed formats, which we do not have: we decode with
+the bundled ffmpeg to float32 PCM and build AudioSegments from samples instead. Importing this
+module points pydub's converter at the bundled ffmpeg.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+
+from clipforge.errors import InputError, RenderError
+from clipforge.media.ffmpeg import INPUT_WHITELIST, ffmpeg_exe, input_file, run_ffmpeg
+from clipforge.media.probe import MediaInfo, probe
+
+with warnings.catch_warnings():
+    # pydub warns at import when no ffmpeg is on PATH (we hand it the bundled one right after)
+    # and, on 3.11/3.12, that audioop is deprecated (audioop-lts replaces it on 3.13).
+    warnings.simplefilter("ignore", RuntimeWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import pydub
+
+pydub.AudioSegment.converter = ffmpeg_exe()
+
+
+def decode_audio(
+    path: str | os.PathLike[str],
+    rate: int = 48000,
+    channels: int = 2,
+    start: float = 0.0,
+    duration: float | None = None,
+    *,
+    info: MediaInfo | None = None,
+) -> np.ndarray:
+    """Decode a file's first audio stream to float32 samples in -1..1.
+
+    Args:
+        path: Any file ffmpeg reads (music, footage with sound).
+        rate: Output sample rate in Hz (resampled by ffmpeg).
+        channels: Output channel count (up- or down-mixed by ffmpeg).
+        start: Seconds into the file to start at.
+        duration: Seconds to decode (None: to the end).
+        info: A MediaInfo from `probe(path)`, to skip probing again.
+
+    Returns:
+        Array of shape (n_samples, channels), dtype float32.
+
+    Raises:
+        InputError: Missing or unreadable file, or a file without an audio stream.
+    """
+    p = input_file(path)
+    if rate <= 0 or channels <= 0:
+        raise ValueError(f"bad rate {rate} or channels {channels}")
+    info = info or probe(p)
+    if not info.has_audio:
+        raise InputError("has no audio stream", p)
+    args = ["-v", "error", *INPUT_WHITELIST]
+    if start > 0:
+        args += ["-ss", f"{start:.6f}"]
+    if duration is not None:
+        args += ["-t", f"{max(0.0, duration):.6f}"]
+    args += ["-i", p, "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    # Mono is copied to every channel at full level; ffmpeg's own upmix would place it as a
+    # centre channel 3 dB down in each of left and right.
+    decode_channels = 1 if info.audio_channels == 1 else channels
+    args += ["-ac", str(decode_channels), "-ar", str(rate)]
+    args += ["-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    # Generous: decoding audio runs at hundreds of times real time.
+    timeout = 60.0 + (info.duration or 0.0) / 5
+    try:
+        proc = run_ffmpeg(args, timeout)
+    except RenderError as exc:
+        raise InputError(f"cannot decode audio: {exc}", p) from None
+    data = np.frombuffer(proc.stdout, dtype="<f4")
+    data = data[: len(data) // decode_channels * decode_channels].reshape(-1, decode_channels)
+    if decode_channels != channels:
+        data = np.repeat(data, channels, axis=1)
+    # A writable, native-endian copy the caller owns (frombuffer over bytes is read-only).
+    return np.clip(data, -1.0, 1.0).astype(np.float32)
+
+
+def to_audiosegment(samples: np.ndarray, rate: int) -> pydub.AudioSegment:
+    """float32 samples (n,) or (n, channels) in -1..1 -> a 16-bit pydub AudioSegment."""
+    arr = np.asarray(samples, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] < 1:
+        raise ValueError(f"samples must have shape (n,) or (n, channels), got {arr.shape}")
+    pcm = np.round(np.clip(arr, -1.0, 1.0) * 32767.0).astype("<i2")
+    return pydub.AudioSegment(
+        data=pcm.tobytes(), sample_width=2, frame_rate=int(rate), channels=arr.shape[1]
+    )
+
+
+def from_audiosegment(segment: pydub.AudioSegment) -> np.ndarray:
+    """A pydub AudioSegment -> float32 samples of shape (n, channels) in -1..1.
+
+    The rate is `segment.frame_rate`.
+    """
+    width = segment.sample_width
+    raw = np.array(segment.get_array_of_samples())
+    # pydub keeps 8-bit samples signed in its arrays too, so one formula fits every width.
+    scale = float(1 << (8 * width - 1))
+    data = (raw.astype(np.float64) / scale).astype(np.float32)
+    return data.reshape(-1, segment.channels)

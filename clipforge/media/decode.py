@@ -1,0 +1,363 @@
+"""Decoding footage and stills straight to the canvas: ffmpeg does all geometry.
+
+ffmpeg autorotates (its default), applies speed, the canvas frame rate, the fit (scale + crop,
+scale + pad, or plain scale) and hands over BT.601 limited-range yuv420p, which OpenCV turns into
+RGB in about a millisecond per 1080x1920 frame (see colour.py for why this pipe and matrix).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from clipforge.errors import InputError, RenderError
+from clipforge.media.colour import source_matrix, source_range, sws_name, to_bt601_filters
+from clipforge.media.ffmpeg import INPUT_WHITELIST, FFmpegProcess, input_file
+from clipforge.media.probe import MediaInfo, probe
+
+Fit = Literal["cover", "contain", "stretch"]
+Size = tuple[int, int]
+RGB = tuple[int, int, int]
+
+_END = object()  # end-of-stream marker in the prefetch queue
+
+
+def fps_arg(fps: float) -> str:
+    """A frame rate as ffmpeg's exact rational (29.97 -> 30000/1001)."""
+    frac = Fraction(fps).limit_denominator(1001)
+    return f"{frac.numerator}/{frac.denominator}"
+
+
+def _check_canvas(size: Size, fps: float) -> tuple[int, int]:
+    w, h = int(size[0]), int(size[1])
+    if w <= 0 or h <= 0 or w % 2 or h % 2:
+        raise ValueError(f"canvas size must be positive and even (yuv420p), got {w}x{h}")
+    if not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    return w, h
+
+
+def fit_geometry(src: Size, canvas: Size, fit: Fit) -> tuple[Size, tuple[int, int]]:
+    """Scaled size and the (x, y) offset of the canvas in it (cover) or of it in the canvas.
+
+    cover: scale so both sides cover the canvas, then crop the centre (offset into the scaled
+    picture). contain: scale to fit inside, then pad (offset of the picture on the canvas).
+    stretch: the canvas size, offset (0, 0).
+    """
+    (sw, sh), (cw, ch) = src, canvas
+    if fit == "stretch":
+        return (cw, ch), (0, 0)
+    if fit == "cover":
+        k = max(cw / sw, ch / sh)
+        w, h = max(cw, round(sw * k)), max(ch, round(sh * k))
+        # Even offsets: yuv420p crops snap to the chroma grid anyway.
+        return (w, h), ((w - cw) // 4 * 2, (h - ch) // 4 * 2)
+    if fit == "contain":
+        k = min(cw / sw, ch / sh)
+        w, h = min(cw, max(2, round(sw * k))), min(ch, max(2, round(sh * k)))
+        w, h = w - w % 2, h - h % 2  # even, so the yuv420p padding offsets stay exact
+        return (w, h), ((cw - w) // 2 // 2 * 2, (ch - h) // 2 // 2 * 2)
+    raise ValueError(f"fit must be cover, contain or stretch, got {fit!r}")
+
+
+def _hex(colour: RGB) -> str:
+    r, g, b = (max(0, min(255, int(c))) for c in colour)
+    return f"0x{r:02X}{g:02X}{b:02X}"
+
+
+def build_video_filter(
+    info: MediaInfo, size: Size, fps: float, fit: Fit, background: RGB, speed: float
+) -> str:
+    """The -vf chain: speed, constant frame rate, geometry, then BT.601 yuv420p for OpenCV."""
+    cw, ch = size
+    matrix = sws_name(source_matrix(info))
+    rng = source_range(info)
+    chain: list[str] = []
+    if speed != 1.0:
+        chain.append(f"setpts=PTS/{speed!r}")
+    # fps before scaling: dropped frames are never scaled.
+    chain.append(f"fps={fps_arg(fps)}")
+    (sw, sh), (x, y) = fit_geometry((info.width, info.height), size, fit)
+    # Same matrix in and out: swscale only resizes and maps the range to tv; the matrix change
+    # happens in colormatrix (more accurate than swscale's yuv->yuv path, see colour.py).
+    chain.append(
+        f"scale={sw}:{sh}:in_color_matrix={matrix}:out_color_matrix={matrix}"
+        f":in_range={rng}:out_range=tv"
+    )
+    # The scale tags frames with the matrix, so pad draws the background with the right one.
+    chain.append(f"setparams=colorspace={_setparams_csp(matrix)}:range=tv")
+    if fit == "cover" and (sw, sh) != size:
+        chain.append(f"crop={cw}:{ch}:{x}:{y}")
+    elif fit == "contain" and (sw, sh) != size:
+        chain.append(f"pad={cw}:{ch}:{x}:{y}:color={_hex(background)}")
+    chain += to_bt601_filters(info)
+    chain.append("setsar=1")
+    return ",".join(chain)
+
+
+def _setparams_csp(matrix: str) -> str:
+    return {"bt601": "smpte170m", "bt2020": "bt2020nc"}.get(matrix, matrix)
+
+
+def expected_frames(
+    info: MediaInfo, fps: float, start: float, duration: float | None, speed: float
+) -> int:
+    """How many canvas frames the trimmed, sped-up clip spans (constant frame rate)."""
+    avail = max(0.0, info.duration - start)
+    span = avail if duration is None else min(duration, avail)
+    return max(0, round(span / speed * fps))
+
+
+class VideoReader:
+    """Frames of one input, fitted to the canvas: an iterator and a context manager.
+
+    Each yielded frame is a fresh (H, W, 3) uint8 RGB array the caller may keep or modify. A
+    background thread reads and converts the next frames (at most `prefetch` ahead), so pipe
+    reading and colour conversion overlap with the caller's own per-frame work.
+
+    Exactly `frame_count` frames are produced: when ffmpeg delivers a few frames fewer than the
+    container's duration promised (rounding at the end, up to one second), the last frame is
+    repeated; `padded_frames` counts those. A larger shortfall raises InputError.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        info: MediaInfo,
+        size: Size,
+        fps: float,
+        fit: Fit,
+        background: RGB,
+        start: float,
+        duration: float | None,
+        speed: float,
+        prefetch: int = 2,
+        io_timeout: float = 120.0,
+    ) -> None:
+        self.path = path
+        self.info = info
+        self.size = _check_canvas(size, fps)
+        self.fps = fps
+        self.frame_count = expected_frames(info, fps, start, duration, speed)
+        self.padded_frames = 0
+        self.frames_read = 0
+        w, h = self.size
+        self._frame_bytes = w * h * 3 // 2
+        args = ["-v", "error", *INPUT_WHITELIST]
+        if start > 0:
+            args += ["-ss", f"{start:.6f}"]  # input option: fast and (since ffmpeg 2.1) accurate
+        if duration is not None:
+            args += ["-t", f"{duration:.6f}"]
+        args += ["-i", path, "-map", "0:v:0", "-an", "-sn", "-dn"]
+        args += ["-vf", build_video_filter(info, self.size, fps, fit, background, speed)]
+        args += ["-frames:v", str(self.frame_count), "-f", "rawvideo", "-pix_fmt", "yuv420p"]
+        args += ["pipe:1"]
+        self._proc = FFmpegProcess(args, stdout=True, io_timeout=io_timeout)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, prefetch))
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._last: np.ndarray | None = None
+        self._ended = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._produce, name="clipforge-decode", daemon=True)
+        self._thread.start()
+
+    # -- background producer ------------------------------------------------------------------
+    def _produce(self) -> None:
+        w, h = self.size
+        raw = bytearray(self._frame_bytes)
+        view = memoryview(raw)
+        yuv = np.frombuffer(raw, np.uint8).reshape(h * 3 // 2, w)
+        try:
+            for _ in range(self.frame_count):
+                if self._stop.is_set():
+                    return
+                if self._proc.read_exact(view) < self._frame_bytes:
+                    break
+                # OpenCV's I420 conversion is BT.601 limited range, which ffmpeg delivered.
+                if not self._put(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)):
+                    return
+        except BaseException as exc:  # handed to the consumer thread
+            self._error = exc
+        self._put(_END)
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    # -- consumer side ------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self
+
+    def __next__(self) -> np.ndarray:
+        if self.frames_read >= self.frame_count or self._closed:
+            self.close()
+            raise StopIteration
+        if not self._ended:
+            item = self._queue.get()
+            if item is not _END:
+                frame: np.ndarray = item  # type: ignore[assignment]
+                self.frames_read += 1
+                self._last = frame
+                return frame
+            self._ended = True
+            self._check_short_end()
+        # The header promised slightly more than the stream holds: repeat the last frame.
+        assert self._last is not None
+        self.padded_frames += 1
+        self.frames_read += 1
+        return self._last.copy()
+
+    def _check_short_end(self) -> None:
+        """ffmpeg stopped before frame_count: raise unless it is a small rounding shortfall."""
+        stderr = self._proc.stderr_text()
+        timed_out = self._proc.timed_out
+        rc = self._proc.wait(10.0)
+        error = self._error
+        missing = self.frame_count - self.frames_read
+        tolerance = max(3, math.ceil(self.fps))
+        if (
+            error is None
+            and not timed_out
+            and rc == 0
+            and self._last is not None
+            and (missing <= tolerance)
+        ):
+            return
+        self.close()
+        if timed_out:
+            raise RenderError(f"{self.path}: ffmpeg stalled while decoding: {stderr}")
+        if error is not None and not isinstance(error, OSError):
+            raise error
+        what = f"decoded {self.frames_read} of {self.frame_count} frames"
+        raise InputError(f"{what} (ffmpeg: {stderr or 'no error given'})", self.path)
+
+    def close(self) -> None:
+        """Stop the producer, kill and reap ffmpeg. Idempotent; called at exhaustion too."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        self._proc.kill()  # EOF unblocks the producer's read
+        self._thread.join(timeout=10)
+        self._proc.close()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return self.frame_count
+
+    def __del__(self) -> None:
+        if getattr(self, "_thread", None) is not None:
+            self.close()
+
+
+def open_video(
+    path: str | os.PathLike[str],
+    size: Size,
+    fps: float,
+    fit: Fit = "cover",
+    background: RGB = (0, 0, 0),
+    start: float = 0.0,
+    duration: float | None = None,
+    speed: float = 1.0,
+    *,
+    info: MediaInfo | None = None,
+    prefetch: int = 2,
+) -> VideoReader:
+    """Start decoding `path` to canvas-sized RGB frames.
+
+    Args:
+        path: A video file.
+        size: Canvas (width, height), both even.
+        fps: Canvas frame rate; output is constant frame rate (frames duplicated or dropped).
+        fit: "cover" (scale and crop the centre), "contain" (scale and pad with `background`)
+            or "stretch".
+        background: RGB padding colour for "contain".
+        start: Seconds into the source where the clip starts (accurate seek).
+        duration: Seconds of source to use (None: to the end).
+        speed: Playback speed (2.0 = twice as fast); `duration` counts source seconds.
+        info: A MediaInfo from `probe(path)`, to skip probing again.
+        prefetch: Frames decoded ahead in the background.
+
+    Returns:
+        A VideoReader (iterate it; close it or use it as a context manager).
+
+    Raises:
+        InputError: The file is missing, not media, has no video stream or is a still image.
+        ValueError: Bad canvas size, fps, speed or fit.
+    """
+    p = input_file(path)
+    if not speed > 0:
+        raise ValueError(f"speed must be positive, got {speed}")
+    if start < 0 or (duration is not None and duration <= 0):
+        raise ValueError(f"bad trim start={start} duration={duration}")
+    info = info or probe(p)
+    if not info.has_video:
+        raise InputError("has no video stream", p)
+    if info.is_image:
+        raise InputError("is a still image; use read_image()", p)
+    if start >= info.duration > 0:
+        raise InputError(f"start {start:g} s is past the end ({info.duration:g} s)", p)
+    if expected_frames(info, fps, start, duration, speed) < 1:
+        raise InputError(f"the trimmed clip is shorter than one frame at {fps:g} fps", p)
+    return VideoReader(p, info, size, fps, fit, background, start, duration, speed, prefetch)
+
+
+def read_image(
+    path: str | os.PathLike[str], size: Size, fit: Fit = "cover", background: RGB = (0, 0, 0)
+) -> np.ndarray:
+    """Load a still image fitted to the canvas as (H, W, 3) uint8 RGB.
+
+    EXIF orientation is honoured; transparency is flattened onto `background`.
+
+    Raises:
+        InputError: Missing or unreadable image.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    p = input_file(path)
+    cw, ch = int(size[0]), int(size[1])
+    if cw <= 0 or ch <= 0:
+        raise ValueError(f"bad canvas size {size}")
+    bg = tuple(max(0, min(255, int(c))) for c in background)
+    try:
+        with Image.open(p) as im:
+            im.load()
+            img = ImageOps.exif_transpose(im) or im
+            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+                rgba = img.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, bg)
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                img = flat
+            else:
+                img = img.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"not a readable image ({exc})", p) from None
+    (sw, sh), (x, y) = fit_geometry(img.size, (cw, ch), fit)
+    resample = Image.Resampling.LANCZOS
+    if fit == "stretch":
+        out = img.resize((cw, ch), resample)
+    elif fit == "cover":
+        out = img.resize((sw, sh), resample).crop((x, y, x + cw, y + ch))
+    else:
+        out = Image.new("RGB", (cw, ch), bg)
+        out.paste(img.resize((sw, sh), resample), (x, y))
+    return np.asarray(out, dtype=np.uint8).copy()
