@@ -214,7 +214,10 @@ def main() -> None:
         print(f"  {'ffmpeg decode only (-f null)':34s} {floor:6.2f}")
         print(f"  {'':34s} {'wall':>6s} {'CPU':>6s}")
         for name, (vf, pix, conv) in decoders.items():
-            runs = [timed(lambda: decode_raw(src, vf, pix, conv), n) for _ in range(opts.repeat)]
+            runs = [
+                timed(lambda v=vf, p=pix, c=conv: decode_raw(src, v, p, c), n)
+                for _ in range(opts.repeat)
+            ]
             wall, cpu = min(runs)
             print(f"  {name:34s} {wall:6.2f} {cpu:6.2f}")
         wall, cpu = min(timed(lambda: decode_library(src), n) for _ in range(opts.repeat))
@@ -230,7 +233,7 @@ def main() -> None:
         print(f"encode x264 veryfast crf 20, ms per {W}x{H} frame")
         for name, (pix, vf, code) in encoders.items():
             conv = (lambda f: f) if code is None else (lambda f, c=code: cv2.cvtColor(f, c))
-            runs = [timed(lambda: encode_raw(frames, n, pix, vf, conv), n)
+            runs = [timed(lambda p=pix, v=vf, c=conv: encode_raw(frames, n, p, v, c), n)
                     for _ in range(opts.repeat)]  # fmt: skip
             wall, cpu = min(runs)
             print(f"  {name:34s} {wall:6.2f} {cpu:6.2f}")

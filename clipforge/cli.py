@@ -23,8 +23,14 @@ def _progress_bar(label: str, quiet: bool) -> tuple[Callable[[int, int], None], 
     def update(done: int, total: int) -> None:
         bar = state.get("bar")
         if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=label, unit="frame", file=sys.stderr,
-                                      dynamic_ncols=True, leave=False)
+            bar = state["bar"] = tqdm(
+                total=total,
+                desc=label,
+                unit="frame",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+            )
         bar.update(done - bar.n)
 
     def close() -> None:
@@ -63,16 +69,32 @@ def main() -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="The MP4 to write.")
-@click.option("-p", "--preset", default="default", show_default=True,
-              help="A catalog preset name (see `clipforge presets list`) or a preset file.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The MP4 to write."
+)
+@click.option(
+    "-p",
+    "--preset",
+    default="default",
+    show_default=True,
+    help="A catalog preset name (see `clipforge presets list`) or a preset file.",
+)
 @click.option("--music", type=click.Path(dir_okay=False), help="Music to mix under the clip.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Fill a {{placeholder}} of the preset; repeatable.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Fill a {{placeholder}} of the preset; repeatable.",
+)
 @click.option("--draft", is_flag=True, help="Half size and a faster encoder, for previews.")
-@click.option("--assets", "asset_roots", multiple=True, type=click.Path(file_okay=False),
-              help="Another folder to look up the preset's assets in; repeatable.")
+@click.option(
+    "--assets",
+    "asset_roots",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Another folder to look up the preset's assets in; repeatable.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def render(inputs, output, preset, music, sets, draft, asset_roots, quiet) -> None:
     """Render INPUTS (videos and images, in order) through a preset into an MP4."""
@@ -81,18 +103,27 @@ def render(inputs, output, preset, music, sets, draft, asset_roots, quiet) -> No
     update, close = _progress_bar("rendering", quiet)
     try:
         result = render_clip(
-            list(inputs), output, preset, variables=_parse_sets(sets), music=music,
-            draft=draft, asset_roots=asset_roots, progress=update,
+            list(inputs),
+            output,
+            preset,
+            variables=_parse_sets(sets),
+            music=music,
+            draft=draft,
+            asset_roots=asset_roots,
+            progress=update,
         )
     finally:
         close()
-    click.echo(f"wrote {result.output} ({result.duration:.2f} s, "
-               f"{result.size[0]}x{result.size[1]}, {result.fps:g} fps)")
+    click.echo(
+        f"wrote {result.output} ({result.duration:.2f} s, "
+        f"{result.size[0]}x{result.size[1]}, {result.fps:g} fps)"
+    )
 
 
 @main.command()
-@click.option("-o", "--output", default="out/demo.mp4", show_default=True,
-              type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", default="out/demo.mp4", show_default=True, type=click.Path(dir_okay=False)
+)
 @click.option("--draft", is_flag=True, help="Half size and a faster encoder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def demo(output, draft, quiet) -> None:

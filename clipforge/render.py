@@ -79,6 +79,8 @@ def render(
     roots = [Path(r) for r in asset_roots]
     spec = resolve_preset(preset, variables, roots)
     check_supported(spec)
+    # Assets of a parent preset (extends) live beside that parent.
+    roots = [*spec.source_dirs[1:], *spec.asset_roots, *roots]
     geometry = Geometry(spec.canvas.size, DRAFT_SCALE if draft else 1.0)
     fps = float(spec.canvas.fps)
     plan = plan_timeline(inputs, spec)
@@ -136,7 +138,12 @@ def clip_frames(
         frames = (fit_frame(np.asarray(f), size, fit, background) for f in source.frames)
     else:
         frames = open_video(
-            clip.source, size, fps, fit, background, start=clip.source_start,
+            clip.source,
+            size,
+            fps,
+            fit,
+            background,
+            start=clip.source_start,
             duration=clip.duration,
         )
     yield from _exactly(frames, count, clip.label)
@@ -220,8 +227,9 @@ def _clip_sound(clip: Clip) -> np.ndarray | None:
         source = clip.source
         assert isinstance(source, FrameSource) and source.audio is not None
         return _resample(np.asarray(source.audio, np.float32), source.audio_rate)
-    return decode_audio(clip.source, rate=RATE, channels=2, start=clip.source_start,
-                        duration=clip.duration)
+    return decode_audio(
+        clip.source, rate=RATE, channels=2, start=clip.source_start, duration=clip.duration
+    )
 
 
 def _resample(track: np.ndarray, rate: int) -> np.ndarray:
@@ -231,5 +239,6 @@ def _resample(track: np.ndarray, rate: int) -> np.ndarray:
         return track
     n = samples(len(track) / rate)
     x = np.linspace(0, len(track) - 1, n)
-    return np.stack([np.interp(x, np.arange(len(track)), track[:, c]) for c in range(2)],
-                    axis=1).astype(np.float32)
+    return np.stack(
+        [np.interp(x, np.arange(len(track)), track[:, c]) for c in range(2)], axis=1
+    ).astype(np.float32)

@@ -76,7 +76,7 @@ def classify(source: str | Path | FrameSource) -> tuple[str, MediaInfo | None]:
     if not path.is_file():
         raise InputError("no such file", str(path))
     info = probe(path)
-    if info.is_image or path.suffix.lower() in IMAGE_SUFFIXES and not info.has_video:
+    if info.is_image or (path.suffix.lower() in IMAGE_SUFFIXES and not info.has_video):
         return "image", info
     if not info.has_video:
         raise InputError("has no video stream (an input must be a video or an image)", str(path))
@@ -126,6 +126,14 @@ def apply_limit(plan: Plan, max_seconds: float, policy: str) -> Plan:
         room = max_seconds - clip.start
         if room <= 0:
             break
-        kept.append(Clip(clip.source, clip.kind, clip.start, min(clip.duration, room),
-                         clip.source_start, clip.info))
+        kept.append(
+            Clip(
+                clip.source,
+                clip.kind,
+                clip.start,
+                min(clip.duration, room),
+                clip.source_start,
+                clip.info,
+            )
+        )
     return Plan(kept)

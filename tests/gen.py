@@ -40,8 +40,10 @@ def make_video(
 
 
 def make_tone(path: Path, seconds: float, freq: float) -> Path:
-    run_ffmpeg(["-y", "-f", "lavfi", "-i", f"sine=f={freq}:sample_rate=48000:d={seconds}",
-                "-ac", "2", str(path)], timeout=60)
+    run_ffmpeg(
+        ["-y", "-f", "lavfi", "-i", f"sine=f={freq}:sample_rate=48000:d={seconds}", str(path)],
+        timeout=60,
+    )
     return path
 
 

@@ -15,8 +15,12 @@ from tests.gen import frame_at, window
 @pytest.mark.slow
 def test_demo_renders_with_music_and_layers(tmp_path):
     out = tmp_path / "demo.mp4"
-    run = subprocess.run([sys.executable, "-m", "clipforge", "demo", "-o", str(out), "--draft",
-                          "-q"], capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "clipforge", "demo", "-o", str(out), "--draft", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr
     assert str(out.resolve()) in run.stdout
     info = clipforge.media.probe(out)

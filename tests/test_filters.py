@@ -48,16 +48,21 @@ def test_compiled_chain_matches_filters_one_by_one(frame):
     fused = compile_chain([first, second], (48, 64))(frame.copy(), 0.0)
     step = frame
     for spec in (first, second):
-        curve = adjust.tone_curve(brightness=spec.brightness, contrast=spec.contrast,
-                                  gamma=spec.gamma, exposure=spec.exposure)
+        curve = adjust.tone_curve(
+            brightness=spec.brightness,
+            contrast=spec.contrast,
+            gamma=spec.gamma,
+            exposure=spec.exposure,
+        )
         step = apply_tone(step, curve.table())
         step = apply_matrix(step, adjust.color_matrix(saturation=spec.saturation).matrix)
     assert np.abs(fused.astype(int) - step).max() <= 2
 
 
 def test_filter_window_and_strength(frame):
-    chain = compile_chain([AdjustFilter(brightness=0.2, start=1.0, end=2.0, strength=0.5)],
-                          (48, 64))
+    chain = compile_chain(
+        [AdjustFilter(brightness=0.2, start=1.0, end=2.0, strength=0.5)], (48, 64)
+    )
     assert np.array_equal(chain(frame.copy(), 0.5), frame)
     half = chain(frame.copy(), 1.5).astype(int)
     full = apply_tone(frame, adjust.tone_curve(brightness=0.2).table()).astype(int)

@@ -53,8 +53,8 @@ def test_no_dark_fringe_when_scaling_premultiplied():
 
 
 @pytest.mark.parametrize(
-    ("anchor", "expected"), [("center", (90, 180)), ("top-left", (100, 200)),
-                             ("bottom-right", (80, 160))]
+    ("anchor", "expected"),
+    [("center", (90, 180)), ("top-left", (100, 200)), ("bottom-right", (80, 160))],
 )
 def test_anchor(anchor, expected):
     assert anchored_origin((100.0, 200.0), (20, 40), anchor) == expected
@@ -90,12 +90,18 @@ def test_wrap_at_max_width():
 def test_stroke_is_outside_the_glyph():
     font = load_font(None, 80)
     plain = render_text("I", TextStyle(font=font, color=(255, 255, 255, 255)))
-    stroked = render_text("I", TextStyle(font=font, color=(255, 255, 255, 255),
-                                         stroke_width=6, stroke_color=(255, 0, 0, 255)))
+    stroked = render_text(
+        "I",
+        TextStyle(
+            font=font, color=(255, 255, 255, 255), stroke_width=6, stroke_color=(255, 0, 0, 255)
+        ),
+    )
+
     # The white core of the glyph is as wide with a stroke as without one.
     def white_width(img):
         row = img[img.shape[0] // 2]
         return int(((row[:, 0] > 250) & (row[:, 1] > 250) & (row[:, 3] > 250)).sum())
+
     assert white_width(stroked) == white_width(plain) > 0
     red = (stroked[..., 0] > 200) & (stroked[..., 1] < 60)
     assert red.sum() > 0
@@ -108,3 +114,24 @@ def test_box_is_drawn_with_padding():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         render_text("Grüße", TextStyle(font=font))
+
+
+def test_shadow_is_offset_and_blurred():
+    font = load_font(None, 60)
+    style = TextStyle(
+        font=font, shadow_offset=(8.0, 8.0), shadow_blur=0.0, shadow_color=(255, 0, 0, 255)
+    )
+    img = render_text("I", style)
+    red = (img[..., 0] > 200) & (img[..., 1] < 50) & (img[..., 3] > 200)
+    white = (img[..., 1] > 200) & (img[..., 3] > 200)
+    rx, ry = np.nonzero(red)[1].mean(), np.nonzero(red)[0].mean()
+    wx, wy = np.nonzero(white)[1].mean(), np.nonzero(white)[0].mean()
+    assert rx > wx + 3 and ry > wy + 3  # the shadow shows to the lower right
+    blurred = render_text(
+        "I",
+        TextStyle(
+            font=font, shadow_offset=(8.0, 8.0), shadow_blur=8.0, shadow_color=(255, 0, 0, 255)
+        ),
+    )
+    soft = (blurred[..., 3] > 10) & (blurred[..., 3] < 200)
+    assert soft.sum() > red.sum() * 0.2  # the blur spreads a soft edge

@@ -34,8 +34,9 @@ def write_preset(folder: Path, body: str) -> Path:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "clipforge", *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "clipforge", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +47,16 @@ def gray_clip(tmp_path_factory) -> Path:
 def test_stickers_follow_keyframes_and_windows(tmp_path, gray_clip):
     make_square_png(tmp_path / "green.png", 40, (0, 255, 0, 255))
     make_square_png(tmp_path / "red.png", 40, (255, 0, 0, 255))
-    preset = write_preset(tmp_path, """
+    preset = write_preset(
+        tmp_path,
+        """
 stickers:
   - image: green.png
     width: 20
     animate: [{t: 0, at: [30, 40]}, {t: 2, at: [150, 280]}]
   - {image: red.png, at: [40, 250], width: 20, start: 0.5, end: 1.5}
-""")
+""",
+    )
     out = tmp_path / "out.mp4"
     clipforge.render([gray_clip], out, preset)
     for t in (0.0, 1.0, 1.6):
@@ -61,18 +65,21 @@ stickers:
         x, y = blob_centre(frame, green)
         expected = (30 + 120 * t / 2, 40 + 240 * t / 2)
         assert abs(x - expected[0]) <= 2 and abs(y - expected[1]) <= 2, (t, x, y)
-    red_at = lambda t: int(((frame_at(out, t, SMALL)[..., 0] > 200)).sum())  # noqa: E731
+    red_at = lambda t: int((frame_at(out, t, SMALL)[..., 0] > 200).sum())  # noqa: E731
     assert red_at(0.2) == 0 and red_at(1.0) > 300 and red_at(1.8) == 0
 
 
 def test_filters_change_the_decoded_picture(tmp_path, gray_clip):
     plain, graded = tmp_path / "plain.mp4", tmp_path / "graded.mp4"
     clipforge.render([gray_clip], plain, write_preset(tmp_path, ""))
-    preset = write_preset(tmp_path, """
+    preset = write_preset(
+        tmp_path,
+        """
 filters:
   - {type: adjust, brightness: 0.2}
   - {type: vignette, strength: 0.6, radius: 0.4, softness: 0.3}
-""")
+""",
+    )
     clipforge.render([gray_clip], graded, preset)
     a, b = frame_at(plain, 1.0, SMALL).astype(int), frame_at(graded, 1.0, SMALL).astype(int)
     assert b[160, 90].mean() - a[160, 90].mean() == pytest.approx(0.2 * 255, abs=4)
@@ -80,12 +87,15 @@ filters:
 
 
 def test_caption_is_drawn(tmp_path, gray_clip):
-    preset = write_preset(tmp_path, """
+    preset = write_preset(
+        tmp_path,
+        """
 variables: {tag: "#Grüße"}
 text:
   - {content: "{{tag}} @anna", at: ["50%", "80%"], size: 28, color: white,
      stroke: {width: 3, color: black}, box: {color: "#0000ffff", padding: 6, radius: 4}}
-""")
+""",
+    )
     out = tmp_path / "out.mp4"
     clipforge.render([gray_clip], out, preset, variables={"tag": "#Sommer"})
     frame = frame_at(out, 1.0, SMALL).astype(int)
@@ -96,12 +106,15 @@ text:
 
 
 def test_music_mixed_with_original_sound(tmp_path, gray_clip):
-    music = make_tone(tmp_path / "music.wav", 5.0, 1000.0)
-    preset = write_preset(tmp_path, """
+    make_tone(tmp_path / "music.wav", 5.0, 1000.0)
+    preset = write_preset(
+        tmp_path,
+        """
 audio:
   music: {file: music.wav, volume: -3, fade_in: 1.0}
   original: {volume: -12}
-""")
+""",
+    )
     out = tmp_path / "out.mp4"
     clipforge.render([gray_clip], out, preset)
     late = window(out, 1.2, 0.6)
@@ -140,8 +153,9 @@ def test_inputs_in_sequence_with_a_still(tmp_path):
 def test_contain_letterboxes_on_background(tmp_path):
     wide = make_video(tmp_path / "wide.mp4", 1.0, size=(320, 180), color="white", tone=None)
     preset = write_preset(tmp_path, "")
-    preset.write_text(preset.read_text().replace(
-        "fps: 30}", "fps: 30, fit: contain, background: '#ff0000'}"))
+    preset.write_text(
+        preset.read_text().replace("fps: 30}", "fps: 30, fit: contain, background: '#ff0000'}")
+    )
     out = tmp_path / "out.mp4"
     clipforge.render([wide], out, preset)
     frame = frame_at(out, 0.5, SMALL).astype(int)
@@ -154,8 +168,9 @@ def test_limit_error_refuses_and_trim_cuts_to_exactly_the_limit(tmp_path):
     preset = write_preset(tmp_path, "")
     with pytest.raises(LimitError, match="15 s"):
         clipforge.render([long_clip], tmp_path / "refused.mp4", preset)
-    result = cli("render", str(long_clip), "--preset", str(preset), "-o",
-                 str(tmp_path / "cli.mp4"), "-q")
+    result = cli(
+        "render", str(long_clip), "--preset", str(preset), "-o", str(tmp_path / "cli.mp4"), "-q"
+    )
     assert result.returncode == 2
     assert "limit" in result.stderr and "15" in result.stderr
     assert not (tmp_path / "cli.mp4").exists() and not (tmp_path / "refused.mp4").exists()
@@ -171,8 +186,18 @@ def test_limit_error_refuses_and_trim_cuts_to_exactly_the_limit(tmp_path):
 def test_cli_render_with_set_and_draft(tmp_path, gray_clip):
     preset = write_preset(tmp_path, 'text: [{content: "{{who}}", size: 30}]\n')
     out = tmp_path / "draft.mp4"
-    result = cli("render", str(gray_clip), "-p", str(preset), "-o", str(out), "--draft",
-                 "--set", "who=@anna", "-q")
+    result = cli(
+        "render",
+        str(gray_clip),
+        "-p",
+        str(preset),
+        "-o",
+        str(out),
+        "--draft",
+        "--set",
+        "who=@anna",
+        "-q",
+    )
     assert result.returncode == 0, result.stderr
     info = clipforge.media.probe(out)
     assert (info.width, info.height) == (90, 160)
@@ -219,8 +244,12 @@ def test_frames_from_code_are_an_input(tmp_path):
     source = clipforge.FrameSource(frames, fps=30, duration=1.0)
     out = tmp_path / "frames.mp4"
     calls = []
-    clipforge.render([source], out, write_preset(tmp_path, ""),
-                     progress=lambda done, total: calls.append((done, total)))
+    clipforge.render(
+        [source],
+        out,
+        write_preset(tmp_path, ""),
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls[-1] == (30, 30) and len(calls) == 30
     assert frame_at(out, 0.5, SMALL)[160, 90, 1] > 180
 
@@ -236,14 +265,26 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 def test_memory_does_not_grow_with_clip_length(tmp_path):
     """Frames stream: a 6x longer clip peaks at about the same memory."""
     preset = tmp_path / "p.yaml"
-    preset.write_text("clipforge: 1\ncanvas: {size: 360x640}\nlimit: {max_seconds: 60}\n"
-                      "filters: [{type: adjust, saturation: 1.2}]\n")
+    preset.write_text(
+        "clipforge: 1\ncanvas: {size: 360x640}\nlimit: {max_seconds: 60}\n"
+        "filters: [{type: adjust, saturation: 1.2}]\n"
+    )
     peaks = []
     for seconds in (2.0, 12.0):
         clip = make_video(tmp_path / f"in{seconds}.mp4", seconds, size=(360, 640), color=None)
         run = subprocess.run(
-            [sys.executable, "-c", PEAK_RSS_SCRIPT, str(clip), str(tmp_path / "o.mp4"),
-             str(preset)], capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-c",
+                PEAK_RSS_SCRIPT,
+                str(clip),
+                str(tmp_path / "o.mp4"),
+                str(preset),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert run.returncode == 0, run.stderr
         peaks.append(int(run.stdout.split()[-1]))
     assert peaks[1] - peaks[0] < 30, peaks  # MiB

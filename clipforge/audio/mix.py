@@ -20,7 +20,7 @@ def db_to_gain(db: float) -> float:
 
 
 def samples(seconds: float, rate: int = RATE) -> int:
-    return int(round(seconds * rate))
+    return round(seconds * rate)
 
 
 def fit_length(track: np.ndarray, n: int) -> np.ndarray:

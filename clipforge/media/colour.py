@@ -4,9 +4,12 @@ Both pipes carry BT.601 limited-range yuv420p because that is what OpenCV's fast
 conversions (``COLOR_YUV2RGB_I420`` / ``COLOR_RGB2YUV_I420``) implement. ffmpeg's
 ``colormatrix`` filter moves between the footage's (or the output's) matrix and BT.601 inside
 the ffmpeg process, where it runs on ffmpeg's threads in parallel with the Python frame loop.
-(Measured in benchmarks/media_pipes.py: this is faster than an rgb24 pipe with swscale and than
-a BT.709 matrix applied in Python with ``cv2.transform``; swscale's own yuv->yuv matrix change
-was both slower and less accurate, 3 levels off on white.)
+Measured in benchmarks/media_pipes.py (1080x1920, 2 shared cores, noisy): per frame it is on par
+with an rgb24 pipe in wall time for decode or encode alone and uses less CPU over a
+decode -> encode round trip; a BT.709 matrix applied in Python with ``cv2.transform`` costs about
+the same or more; swscale's own yuv->yuv matrix change was slower and 3 levels off on white.
+Decoding BT.709 with OpenCV's BT.601 matrix and correcting later in RGB would be ~2 ms cheaper
+but clips saturated colours (100 % red goes negative in G before the fix), so it is not used.
 """
 
 from __future__ import annotations

@@ -51,8 +51,9 @@ def sticker_layer(
     source = load_sticker(path)
     h, w = source.shape[:2]
     motion = build_motion(spec, geometry, (w * geometry.scale, h * geometry.scale))
-    return SpriteLayer(f"stickers[{index}]", source, motion, _name(spec.anchor), spec.start,
-                       spec.end)
+    return SpriteLayer(
+        f"stickers[{index}]", source, motion, _name(spec.anchor), spec.start, spec.end
+    )
 
 
 def text_style(spec, geometry: Geometry, preset_dir: Path | None, roots: Sequence[Path]):
@@ -110,13 +111,12 @@ class _without_size:
         return getattr(self._spec, name)
 
 
-def build_layers(
-    preset, geometry: Geometry, roots: Sequence[Path] = ()
-) -> list[SpriteLayer]:
+def build_layers(preset, geometry: Geometry, roots: Sequence[Path] = ()) -> list[SpriteLayer]:
     """All overlay layers in drawing order: stickers first, then text on top."""
     preset_dir = preset.source_dir
     layers = [
-        sticker_layer(i, spec, geometry, preset_dir, roots) for i, spec in enumerate(preset.stickers)
+        sticker_layer(i, spec, geometry, preset_dir, roots)
+        for i, spec in enumerate(preset.stickers)
     ]
     layers += [
         text_layer(i, spec, geometry, preset_dir, roots) for i, spec in enumerate(preset.text)

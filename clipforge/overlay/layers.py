@@ -73,8 +73,12 @@ class SpriteLayer:
         return t >= self.start and (self.end is None or t < self.end)
 
     def sprite_for(self, state: LayerState) -> Sprite:
-        key = (round(state.width), round(state.height), round(state.rotate, 1),
-               round(state.opacity, 3))
+        key = (
+            round(state.width),
+            round(state.height),
+            round(state.rotate, 1),
+            round(state.opacity, 3),
+        )
         sprite = self._sprites.get(key)
         if sprite is None:
             rgba = transform(self.source, *key)
@@ -103,9 +107,7 @@ class SpriteLayer:
             blend(frame, sprite, x, y)
 
 
-def build_motion(
-    spec, geometry: Geometry, natural_size: tuple[float, float]
-) -> Motion:
+def build_motion(spec, geometry: Geometry, natural_size: tuple[float, float]) -> Motion:
     """Tracks for at / width / height / rotate / opacity from a sticker or text spec.
 
     `natural_size` is the source's size in output pixels; a width alone keeps the aspect, and

@@ -111,9 +111,7 @@ ANCHORS: dict[str, tuple[float, float]] = {
 }
 
 
-def anchored_origin(
-    at: tuple[float, float], size: tuple[int, int], anchor: str
-) -> tuple[int, int]:
+def anchored_origin(at: tuple[float, float], size: tuple[int, int], anchor: str) -> tuple[int, int]:
     """Top-left corner that puts the sprite's `anchor` point at `at`."""
     ax, ay = ANCHORS[anchor]
     return round(at[0] - ax * size[0]), round(at[1] - ay * size[1])

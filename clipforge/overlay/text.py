@@ -73,14 +73,21 @@ def render_text(text: str, style: TextStyle) -> np.ndarray:
     glyphs = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(glyphs)
     positions = []
-    for i, line in enumerate(lines):
-        offset = {"left": 0.0, "center": (block_w - widths[i]) / 2, "right": block_w - widths[i]}
+    for i, line_width in enumerate(widths):
+        spare = block_w - line_width
+        offset = {"left": 0.0, "center": spare / 2, "right": spare}
         positions.append((origin_x + offset[style.align], origin_y + i * line_height))
     if stroke:
         # Stroke first, fill on top: the stroke only shows outside the glyph, never eating in.
         for (x, y), line in zip(positions, lines, strict=True):
-            draw.text((x, y), line, font=font, fill=style.stroke_color, stroke_width=stroke,
-                      stroke_fill=style.stroke_color)
+            draw.text(
+                (x, y),
+                line,
+                font=font,
+                fill=style.stroke_color,
+                stroke_width=stroke,
+                stroke_fill=style.stroke_color,
+            )
     for (x, y), line in zip(positions, lines, strict=True):
         draw.text((x, y), line, font=font, fill=style.color)
 
@@ -88,8 +95,12 @@ def render_text(text: str, style: TextStyle) -> np.ndarray:
     if style.box_color:
         box = Image.new("RGBA", (width, height), (0, 0, 0, 0))
         ImageDraw.Draw(box).rounded_rectangle(
-            (origin_x - margin, origin_y - margin,
-             origin_x + block_w + margin, origin_y + block_h + margin),
+            (
+                origin_x - margin,
+                origin_y - margin,
+                origin_x + block_w + margin,
+                origin_y + block_h + margin,
+            ),
             radius=style.box_radius,
             fill=style.box_color,
         )
@@ -110,4 +121,4 @@ def _shadow(glyphs: Image.Image, style: TextStyle) -> Image.Image:
     out = np.zeros((*alpha.shape, 4), np.uint8)
     out[:, :, :3] = style.shadow_color[:3]
     out[:, :, 3] = np.clip(alpha, 0, 255).astype(np.uint8)
-    return Image.fromarray(out, "RGBA")
+    return Image.fromarray(out)
