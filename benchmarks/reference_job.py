@@ -387,7 +387,7 @@ def moviepy_job(src: Path, out: Path, cache: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def probe(path: Path) -> dict[str, object]:
+def probe(path: Path, size: tuple[int, int] = (W, H)) -> dict[str, object]:
     """Duration, size and codecs of a file, read from ``ffmpeg -i`` (there is no ffprobe)."""
     if not path.exists():
         return {"ok": False, "why": "no output file"}
@@ -406,7 +406,7 @@ def probe(path: Path) -> dict[str, object]:
     problems = []
     if abs(seconds - SECONDS) > 0.2:
         problems.append(f"duration {seconds:.2f} s")
-    if not video or video[1] != "h264" or (video[2], video[3]) != (str(W), str(H)):
+    if not video or video[1] != "h264" or (video[2], video[3]) != (str(size[0]), str(size[1])):
         problems.append(f"video {info['video']}")
     if not audio or audio[1] != "aac":
         problems.append(f"audio {info['audio']}")
@@ -484,7 +484,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             outs[way].unlink(missing_ok=True)
             m = measure(commands[way](), cwd=REPO, timeout=args.timeout)
-            check = probe(outs[way]) if m.ok else {"ok": False, "why": f"exit {m.returncode}"}
+            check = (
+                probe(outs[way], (W // 2, H // 2) if way.endswith("draft") else (W, H))
+                if m.ok
+                else {"ok": False, "why": f"exit {m.returncode}"}
+            )
             status = "ok" if check["ok"] else f"FAILED ({check['why']})"
             print(
                 f"run {run + 1}/{args.runs} {way:16s} {m.wall_s:7.2f} s "

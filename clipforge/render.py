@@ -25,6 +25,9 @@ Progress = Callable[[int, int], None]
 
 DRAFT_SCALE = 0.5
 DRAFT_X264_PRESET = "ultrafast"
+# x264 defaults to 1.5 threads per core, each holding frames in flight; on the 2-core machines
+# this targets, 2 threads encode as fast and save about 40 MiB at 1080x1920.
+ENCODER_THREADS = 2
 # A decoder may end a frame or two early (rounded container durations); more is a broken input.
 MAX_MISSING_FRAMES = 2
 
@@ -101,6 +104,7 @@ def render(
         audio_bitrate=out.audio_bitrate,
         faststart=out.faststart,
         strip_metadata=out.strip_metadata,
+        threads=ENCODER_THREADS,
     )
     done = 0
     with writer:
