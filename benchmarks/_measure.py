@@ -1,8 +1,10 @@
 """Run a command and measure its wall time and the peak memory of its whole process tree.
 
 The benchmark's ways start helpers (moviepy and clipforge start ffmpeg; ffmpeg may start
-nothing), so memory is the sum of the resident set sizes of the process and all of its
-descendants, sampled every 50 ms. Shared pages are counted once per process, as ``ps`` would.
+nothing), so memory is summed over the process and all of its descendants, sampled every 50 ms.
+The sum is of proportional set sizes (PSS, Linux): a page shared by k processes counts 1/k in
+each, so two ffmpeg processes mapping the same 170 MB static binary are not charged for it twice
+(a plain RSS sum would be). Where PSS cannot be read, RSS is used.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ class Measurement:
         return self.returncode == 0
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    """Bytes resident in ``proc`` and its descendants (processes that vanish are skipped)."""
+def _tree_memory(proc: psutil.Process) -> int:
+    """Bytes (PSS) resident in ``proc`` and its descendants (processes that vanish are skipped)."""
     total = 0
     try:
         procs = [proc, *proc.children(recursive=True)]
@@ -45,7 +47,10 @@ def _tree_rss(proc: psutil.Process) -> int:
     for p in procs:
         # A process that ended between listing and reading has nothing resident any more.
         with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
+            try:
+                total += p.memory_full_info().pss
+            except (AttributeError, psutil.AccessDenied):
+                total += p.memory_info().rss
     return total
 
 
@@ -65,7 +70,7 @@ def measure(
         timeout: Seconds after which the whole tree is killed (returncode -9).
 
     Returns:
-        Wall time in seconds, peak tree RSS in MiB, the exit status and the output's tail.
+        Wall time in seconds, peak tree PSS in MiB, the exit status and the output's tail.
     """
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
@@ -80,7 +85,7 @@ def measure(
         peak = 0
         returncode = None
         while returncode is None:
-            peak = max(peak, _tree_rss(proc))
+            peak = max(peak, _tree_memory(proc))
             try:
                 returncode = proc.wait(timeout=SAMPLE_SECONDS)
             except psutil.TimeoutExpired:

@@ -315,3 +315,14 @@ def demo_sound(seconds: float = 15.0, rate: int = 48000, seed: int = 7) -> np.nd
     # Level to -20 dBFS RMS; the soft clip only touches the rare clap peaks.
     out *= 10 ** (-20 / 20) / np.sqrt(np.mean(out**2))
     return np.tanh(out).astype(np.float32)
+
+
+class DemoScene:
+    """Random access to the demo footage: `frame(t)` is the frame `demo_frames` shows at t."""
+
+    def __init__(self, size: tuple[int, int] = (1080, 1920), seconds: float = 15.0, seed: int = 7):
+        self._scene = _Scene(int(size[0]), int(size[1]), seed)
+        self.seconds = seconds
+
+    def frame(self, t: float) -> np.ndarray:
+        return self._scene.frame(t, self.seconds)

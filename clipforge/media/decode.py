@@ -156,7 +156,8 @@ class VideoReader:
             args += ["-ss", f"{start:.6f}"]  # input option: fast and (since ffmpeg 2.1) accurate
         if duration is not None:
             args += ["-t", f"{duration:.6f}"]
-        args += ["-i", path, "-map", "0:v:0", "-an", "-sn", "-dn"]
+        # Two decoding threads keep up with the frame loop; more only hold more frames in memory.
+        args += ["-threads", "2", "-i", path, "-map", "0:v:0", "-an", "-sn", "-dn"]
         args += ["-vf", build_video_filter(info, self.size, fps, fit, background, speed)]
         args += ["-frames:v", str(self.frame_count), "-f", "rawvideo", "-pix_fmt", "yuv420p"]
         args += ["pipe:1"]

@@ -96,7 +96,7 @@ class VideoWriter:
         self._frames_piped = 0  # frames fully written to ffmpeg
         self._video_done = False
         self._part: Path | None = None
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=3)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=2)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._state = "new"
@@ -157,6 +157,9 @@ class VideoWriter:
         args += ["-color_range", "tv"]
         if self.threads:
             args += ["-threads", str(self.threads)]
+        # Lookahead in the encoding threads instead of its own buffered thread: the same
+        # bitstream, ~30 MiB less at 1080x1920.
+        args += ["-x264-params", "sync-lookahead=0"]
         if self.audio is not None:
             args += ["-map", "1:a:0", "-c:a", "aac", "-b:a", self.audio_bitrate]
         else:

@@ -1,0 +1,156 @@
+"""Stills of a preset at chosen times, without encoding: the designer's quick look.
+
+The frames go through the same filter chain and layers as a render, at draft size, over the
+demo footage or a given clip.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from clipforge.demo_media import DemoScene
+from clipforge.errors import ClipforgeError, InputError
+from clipforge.filters import compile_chain
+from clipforge.geometry import Geometry
+from clipforge.media import open_video, read_image
+from clipforge.overlay.build import build_layers
+from clipforge.render import DRAFT_SCALE, resolve_preset
+from clipforge.sheet import contact_sheet
+from clipforge.spec import Preset, catalog_dir, check_supported
+from clipforge.spec.values import parse_color
+from clipforge.timeline import plan_timeline
+
+SAMPLE_SECONDS = 15.0
+
+
+def default_times(duration: float, count: int = 6) -> list[float]:
+    """`count` times spread over the clip, avoiding the very first and last frame."""
+    step = duration / count
+    return [round(step * (i + 0.5), 2) for i in range(count)]
+
+
+def render_stills(
+    preset: Preset | str | Path,
+    times: Sequence[float] | None = None,
+    *,
+    inputs: Sequence[str | Path] = (),
+    variables: dict[str, str] | None = None,
+    scale: float = DRAFT_SCALE,
+    asset_roots: Sequence[str | Path] = (),
+) -> list[tuple[float, np.ndarray]]:
+    """The frames the preset shows at `times` (seconds), over `inputs` or the demo footage."""
+    roots = [Path(r) for r in asset_roots]
+    spec = resolve_preset(preset, variables, roots)
+    check_supported(spec)
+    roots = [*spec.source_dirs[1:], *spec.asset_roots, *roots]
+    geometry = Geometry(spec.canvas.size, scale)
+    size = geometry.output_size
+    chain = compile_chain(spec.filters, size)
+    layers = build_layers(spec, geometry, roots)
+    source = _source_frames(spec, inputs, size)
+    duration = source.duration
+    stills = []
+    for t in times if times is not None else default_times(duration):
+        if not 0 <= t < duration:
+            raise InputError(f"time {t:g} s is outside the clip (0 to {duration:.2f} s)")
+        frame = source.frame(t)
+        frame = chain(frame, t) if chain else frame.copy()
+        for layer in layers:
+            layer.draw(frame, t)
+        stills.append((t, frame))
+    return stills
+
+
+def preview_sheet(
+    preset: Preset | str | Path,
+    *,
+    inputs: Sequence[str | Path] = (),
+    times: Sequence[float] | None = None,
+    variables: dict[str, str] | None = None,
+    asset_roots: Sequence[str | Path] = (),
+    title: str | None = None,
+) -> Image.Image:
+    """A labelled contact sheet of the preset's stills (see `render_stills`)."""
+    stills = render_stills(
+        preset, times, inputs=inputs, variables=variables, asset_roots=asset_roots
+    )
+    name = title or (preset.name if isinstance(preset, Preset) else Path(str(preset)).stem)
+    return contact_sheet([(f"{t:.2f} s", f) for t, f in stills], title=name)
+
+
+class _DemoSource:
+    def __init__(self, size: tuple[int, int]):
+        self.scene = DemoScene(size, SAMPLE_SECONDS)
+        self.duration = SAMPLE_SECONDS
+
+    def frame(self, t: float) -> np.ndarray:
+        return self.scene.frame(t)
+
+
+class _InputSource:
+    """Frames of the job's inputs on the output timeline, decoded one at a time."""
+
+    def __init__(self, spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int]):
+        self.plan = plan_timeline(list(inputs), spec)
+        self.duration = self.plan.duration
+        self.size = size
+        self.fps = float(spec.canvas.fps)
+        self.fit = str(spec.canvas.fit)
+        self.background = parse_color(spec.canvas.background)[:3]
+
+    def frame(self, t: float) -> np.ndarray:
+        clip = next(c for c in self.plan.clips if c.start <= t < c.start + c.duration)
+        if clip.kind == "image":
+            return read_image(clip.source, self.size, self.fit, self.background)
+        at = clip.source_start + (t - clip.start)
+        with open_video(
+            clip.source,
+            self.size,
+            self.fps,
+            self.fit,
+            self.background,
+            start=at,
+            duration=1.0 / self.fps,
+        ) as reader:
+            return next(iter(reader))
+
+
+def _source_frames(spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int]):
+    return _InputSource(spec, inputs, size) if inputs else _DemoSource(size)
+
+
+def watch_preset(
+    preset: str | Path,
+    make: Callable[[], None],
+    report: Callable[[Exception], None],
+    *,
+    poll_seconds: float = 0.5,
+    max_rounds: int | None = None,
+) -> None:
+    """Call `make` now and again whenever the preset file changes, until interrupted.
+
+    Errors in the preset are reported and watching goes on, so a designer can fix and save.
+    Polling the modification time needs no extra dependency and works on every file system.
+    """
+    path = Path(preset)
+    if not path.is_file():
+        path = catalog_dir() / f"{preset}.yaml"
+    if not path.is_file():
+        raise InputError("no such preset file to watch", str(preset))
+    seen: int | None = None
+    rounds = 0
+    while max_rounds is None or rounds < max_rounds:
+        stamp = path.stat().st_mtime_ns
+        if stamp != seen:
+            seen = stamp
+            try:
+                make()
+            except ClipforgeError as exc:
+                report(exc)
+        rounds += 1
+        time.sleep(poll_seconds)
