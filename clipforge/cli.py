@@ -11,6 +11,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from clipforge.allocator import tune_allocator
+from clipforge.delivery.profiles import profile_names
 from clipforge.errors import ClipforgeError
 
 
@@ -65,6 +67,7 @@ class _Group(click.Group):
 @click.version_option(package_name="clipforge")
 def main() -> None:
     """clipforge: finished short vertical clips from captured footage."""
+    tune_allocator()
 
 
 @main.command()
@@ -95,8 +98,14 @@ def main() -> None:
     type=click.Path(file_okay=False),
     help="Another folder to look up the preset's assets in; repeatable.",
 )
+@click.option(
+    "--profile",
+    type=click.Choice(profile_names()),
+    help="Output profile: size, fps and bitrate caps (over the preset's output.profile).",
+)
+@click.option("--verify", is_flag=True, help="Decode the result and check it plays everywhere.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def render(inputs, output, preset, music, sets, draft, asset_roots, quiet) -> None:
+def render(inputs, output, preset, music, sets, draft, asset_roots, profile, verify, quiet) -> None:
     """Render INPUTS (videos and images, in order) through a preset into an MP4."""
     from clipforge.render import render as render_clip
 
@@ -111,6 +120,8 @@ def render(inputs, output, preset, music, sets, draft, asset_roots, quiet) -> No
             draft=draft,
             asset_roots=asset_roots,
             progress=update,
+            profile=profile,
+            verify=verify,
         )
     finally:
         close()
@@ -118,6 +129,11 @@ def render(inputs, output, preset, music, sets, draft, asset_roots, quiet) -> No
         f"wrote {result.output} ({result.duration:.2f} s, "
         f"{result.size[0]}x{result.size[1]}, {result.fps:g} fps)"
     )
+    for side in (result.delivered.thumbnail, result.delivered.preview, result.delivered.sidecar):
+        if side is not None:
+            click.echo(f"wrote {side}")
+    if result.report is not None:
+        click.echo(result.report.text())
 
 
 @main.command()
@@ -152,6 +168,212 @@ def presets_list() -> None:
     width = max((len(name) for name, _ in entries), default=0)
     for name, description in entries:
         click.echo(f"{name.ljust(width)}  {description}")
+
+
+@presets.command("show")
+@click.argument("preset")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Fill a variable.")
+def presets_show(preset, sets) -> None:
+    """Print PRESET (name or file) resolved: extends merged, variables filled, defaults shown."""
+    from clipforge.spec import load_preset
+    from clipforge.spec.export import preset_yaml
+
+    click.echo(preset_yaml(load_preset(preset, variables=_parse_sets(sets))), nl=False)
+
+
+@presets.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--assets",
+    "asset_roots",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Another folder to look up assets in; repeatable.",
+)
+def presets_validate(paths, asset_roots) -> None:
+    """Check preset files (schema, features, assets); exit 2 if any has a problem."""
+    from clipforge.errors import PresetError
+    from clipforge.spec.validate import validate_preset
+
+    failed = 0
+    for path in paths:
+        try:
+            validate_preset(path, roots=[Path(r) for r in asset_roots])
+            click.echo(f"ok    {path}")
+        except PresetError as exc:
+            failed += 1
+            click.echo(f"FAIL  {path}", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+    click.echo(f"{len(paths) - failed} valid, {failed} invalid")
+    if failed:
+        sys.exit(2)
+
+
+@presets.command("schema")
+def presets_schema() -> None:
+    """Print the JSON Schema of the preset format (for editors' YAML support)."""
+    from clipforge.spec import preset_json_schema
+
+    click.echo(json.dumps(preset_json_schema(), indent=2))
+
+
+@presets.command("sheet")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The contact sheet to write (PNG or JPEG).",
+)
+@click.option(
+    "--at",
+    "at",
+    default=2.5,
+    show_default=True,
+    type=float,
+    help="The time of each preset's still, in seconds.",
+)
+def presets_sheet(output, at) -> None:
+    """One still of every catalog preset over the demo footage, as a labelled contact sheet."""
+    from clipforge.preview import catalog_sheet
+
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    catalog_sheet(at).save(output)
+    click.echo(f"wrote {output}")
+
+
+@presets.command("preview")
+@click.argument("preset")
+@click.option(
+    "-i",
+    "--input",
+    "inputs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A clip to preview over (default: the demo footage); repeatable.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The contact sheet to write (PNG or JPEG).",
+)
+@click.option("--at", "times", multiple=True, type=float, help="A time in seconds; repeatable.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Fill a variable.")
+@click.option("--watch", is_flag=True, help="Render again whenever the preset file changes.")
+def presets_preview(preset, inputs, output, times, sets, watch) -> None:
+    """Stills of PRESET at several times as one labelled contact sheet."""
+    from clipforge.preview import preview_sheet, watch_preset
+
+    def make() -> None:
+        sheet = preview_sheet(
+            preset, inputs=inputs, times=times or None, variables=_parse_sets(sets)
+        )
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        sheet.save(output)
+        click.echo(f"wrote {output}")
+
+    if not watch:
+        make()
+        return
+    watch_preset(preset, make, report=lambda error: click.echo(f"error: {error}", err=True))
+
+
+# --- delivery (issue 10): verify ---
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=15.0,
+    show_default=True,
+    help="The platform's length limit.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(profile_names()),
+    help="Also check this output profile's size, fps and video bitrate cap.",
+)
+@click.pass_context
+def verify(ctx: click.Context, file, max_seconds, profile) -> None:
+    """Decode FILE completely and check it plays everywhere (exit 1 on a problem)."""
+    from clipforge.delivery import verify_file
+
+    report = verify_file(Path(file), max_seconds=max_seconds, profile=profile)
+    click.echo(report.text())
+    if not report.ok:
+        ctx.exit(1)
+
+
+# --- end delivery ---
+
+
+# --- audio (issue 5): beats ---
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--start",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds into the song (a preset's audio.music.start).",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Length of the excerpt, looped like music under a clip [default: to the end].",
+)
+def beats(file, start, seconds) -> None:
+    """Print the tempo and beat times of music FILE as JSON (times from --start)."""
+    from clipforge.audio.beats import file_beats
+
+    info = file_beats(Path(file), start=start, seconds=seconds)
+    click.echo(json.dumps({"file": file, "start": start, **info.to_dict()}, indent=2))
+
+
+# --- end audio ---
+
+
+# --- filters ---
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def filters(ctx: click.Context) -> None:
+    """The filter set: `clipforge filters` lists every filter and its parameters."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(filters_list)
+
+
+@filters.command("list")
+def filters_list() -> None:
+    """Every filter type with its parameters, defaults and allowed values."""
+    from clipforge.filters.catalog import catalog_text
+
+    click.echo(catalog_text())
+
+
+@filters.command("sheet")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The image to write."
+)
+@click.option(
+    "--input",
+    "source",
+    type=click.Path(dir_okay=False),
+    help="A video or image to take the frame from (default: the built-in sample).",
+)
+@click.option("--at", default=0.0, show_default=True, type=float, help="Seconds into --input.")
+def filters_sheet(output, source, at) -> None:
+    """One frame through every filter and shipped look, as a labelled contact sheet."""
+    from clipforge.filters.sheet import write_contact_sheet
+
+    click.echo(f"wrote {write_contact_sheet(output, source, at)}")
+
+
+# --- end filters ---
 
 
 @main.command()

@@ -21,7 +21,7 @@ from clipforge.media import open_video, read_image
 from clipforge.overlay.build import build_layers
 from clipforge.render import DRAFT_SCALE, resolve_preset
 from clipforge.sheet import contact_sheet
-from clipforge.spec import Preset, catalog_dir, check_supported
+from clipforge.spec import Preset, catalog, catalog_dir, check_supported
 from clipforge.spec.values import parse_color
 from clipforge.timeline import plan_timeline
 
@@ -154,3 +154,17 @@ def watch_preset(
                 report(exc)
         rounds += 1
         time.sleep(poll_seconds)
+
+
+def catalog_stills(at: float = 2.5) -> list[tuple[str, np.ndarray]]:
+    """(name, still at `at` seconds over the demo footage) for every catalog preset."""
+    stills = []
+    for name, _ in catalog():
+        ((_, frame),) = render_stills(name, [at])
+        stills.append((name, frame))
+    return stills
+
+
+def catalog_sheet(at: float = 2.5, columns: int = 6) -> Image.Image:
+    """The catalog as one labelled contact sheet (see `catalog_stills`)."""
+    return contact_sheet(catalog_stills(at), columns=columns, title="clipforge preset catalog")

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from clipforge.audio.mix import RATE, mix, music_track, original_track, samples
+from clipforge.audio.timeline import mix_audio
+from clipforge.delivery import (
+    Delivered,
+    VerificationError,
+    VerifyReport,
+    prepare_delivery,
+    verify_file,
+)
 from clipforge.errors import InputError
 from clipforge.filters import compile_chain
 from clipforge.frames import fit_frame
-from clipforge.geometry import Geometry
-from clipforge.media import VideoWriter, decode_audio, open_video, read_image
-from clipforge.overlay.build import build_layers
-from clipforge.spec import Music, Preset, check_supported, load_preset
-from clipforge.spec.assets import resolve_asset
+from clipforge.media import VideoWriter, open_video, read_image
+from clipforge.overlay.build import build_overlays
+from clipforge.spec import Preset, check_supported, load_preset
 from clipforge.spec.values import parse_color
-from clipforge.timeline import Clip, FrameSource, Plan, plan_timeline
+from clipforge.timeline import Clip, FrameSource, plan_timeline
 
 Progress = Callable[[int, int], None]
 """Called after each frame with (frames done, frames in all)."""
@@ -39,6 +44,8 @@ class RenderResult:
     frames: int
     size: tuple[int, int]
     fps: float
+    delivered: Delivered = field(default_factory=Delivered)  # thumbnail, preview, sidecar
+    report: VerifyReport | None = None  # with verify=True
 
 
 def resolve_preset(
@@ -62,6 +69,8 @@ def render(
     draft: bool = False,
     asset_roots: Sequence[str | Path] = (),
     progress: Progress | None = None,
+    profile: str | None = None,
+    verify: bool = False,
 ) -> RenderResult:
     """Render `inputs` through `preset` into the MP4 `output`.
 
@@ -74,34 +83,59 @@ def render(
         draft: half size and a faster x264 preset, for previews.
         asset_roots: extra folders where the preset's assets are looked up.
         progress: called with (frames done, frames in all) as the render goes.
+        profile: an output profile (`tiktok`, `reels`, `shorts`, `square`, `preview`) over the
+            preset's `output.profile`: output size, fps and bitrate caps.
+        verify: decode the finished file and check it plays everywhere (`verify_file`).
 
     Raises:
-        PresetError, InputError, LimitError: refused before any frame is encoded.
-        RenderError: the encoder failed.
+        PresetError, InputError, LimitError: refused before any frame is encoded (a blocked
+            term of `moderation.blocklist` is a `ModerationError`, a PresetError).
+        RenderError: the encoder failed, or (`VerificationError`) the file failed verification.
     """
     roots = [Path(r) for r in asset_roots]
     spec = resolve_preset(preset, variables, roots)
     check_supported(spec)
     # Assets of a parent preset (extends) live beside that parent.
     roots = [*spec.source_dirs[1:], *spec.asset_roots, *roots]
-    geometry = Geometry(spec.canvas.size, DRAFT_SCALE if draft else 1.0)
-    fps = float(spec.canvas.fps)
+    # Delivery: blocked text is refused before any decoding; the profile sets size/fps/bitrate.
+    delivery = prepare_delivery(
+        spec,
+        output,
+        roots,
+        profile=profile,
+        draft=draft,
+        draft_scale=DRAFT_SCALE,
+        draft_preset=DRAFT_X264_PRESET,
+    )
+    encoding = delivery.encoding
+    geometry, fps = encoding.geometry, encoding.fps
     plan = plan_timeline(inputs, spec)
     total_frames = max(1, round(plan.duration * fps))
     # Audio first: a bad music file is refused before any video work starts.
-    audio = mix_audio(spec, plan, total_frames / fps, roots, Path(music) if music else None)
-    chain = compile_chain(spec.filters, geometry.output_size)
-    layers = build_layers(spec, geometry, roots)
+    sound = mix_audio(spec, plan, total_frames / fps, roots, Path(music) if music else None)
+    chain = compile_chain(
+        spec.filters,
+        geometry.output_size,
+        scale=geometry.scale,
+        fps=fps,
+        preset_dir=spec.source_dir,
+        asset_roots=roots,
+    )
+    overlays = build_overlays(
+        spec, geometry, roots, duration=total_frames / fps, beats=lambda: sound.beats
+    )
     out = spec.output
     writer = VideoWriter(
         Path(output),
         geometry.output_size,
         fps,
-        crf=out.crf,
-        preset=DRAFT_X264_PRESET if draft else str(getattr(out.preset, "value", out.preset)),
-        audio=audio,
-        audio_rate=RATE,
-        audio_bitrate=out.audio_bitrate,
+        crf=encoding.crf,
+        preset=encoding.x264_preset,
+        audio=sound.samples,
+        audio_rate=sound.rate,
+        audio_bitrate=encoding.audio_bitrate,
+        max_kbps=encoding.max_video_kbps,
+        bufsize_kbps=encoding.bufsize_kbps,
         faststart=out.faststart,
         strip_metadata=out.strip_metadata,
         threads=ENCODER_THREADS,
@@ -113,16 +147,26 @@ def render(
             count = min(round((clip.start + clip.duration) * fps), total_frames) - first
             for frame in clip_frames(clip, count, geometry.output_size, fps, spec):
                 t = done / fps
+                overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
                 frame = chain(frame, t) if chain else frame
                 if not frame.flags.writeable:
                     frame = frame.copy()
-                for layer in layers:
-                    layer.draw(frame, t)
+                overlays.draw(frame, t)
                 writer.write(frame)
                 done += 1
                 if progress:
                     progress(done, total_frames)
-    return RenderResult(Path(output), done / fps, done, geometry.output_size, fps)
+    # Side files only once the MP4 is in place; a draft is not held to the profile's size.
+    delivered = delivery.finish()
+    report = None
+    if verify:
+        checked = None if draft else encoding.profile
+        report = verify_file(output, max_seconds=spec.limit.max_seconds, profile=checked)
+        if not report.ok:
+            raise VerificationError(report)
+    return RenderResult(
+        Path(output), done / fps, done, geometry.output_size, fps, delivered, report
+    )
 
 
 def clip_frames(
@@ -188,61 +232,3 @@ class _closing:
         close = getattr(self.frames, "close", None)
         if close:
             close()
-
-
-def mix_audio(
-    spec: Preset,
-    plan: Plan,
-    duration: float,
-    roots: Sequence[Path],
-    music_file: Path | None = None,
-) -> np.ndarray:
-    """The final stereo mix for the whole clip: the original sound and the music.
-
-    `music_file` (the job's own music) replaces the preset's music file and keeps the preset's
-    music settings; unlike a preset's asset it is not confined to the asset roots.
-    """
-    n = samples(duration)
-    tracks = []
-    original = spec.audio.original
-    if not original.mute:
-        pieces, lengths = [], []
-        for clip in plan.clips:
-            lengths.append(samples(clip.duration))
-            pieces.append(_clip_sound(clip))
-        track = original_track(pieces, lengths)
-        track *= 10.0 ** (original.volume / 20.0)
-        tracks.append(track)
-    music = spec.audio.music
-    if music_file is not None:
-        if not music_file.is_file():
-            raise InputError("no such music file", str(music_file))
-        tracks.append(music_track(music_file, music or Music(file=music_file.name), duration))
-    elif music is not None:
-        path = resolve_asset(music.file, spec.source_dir, roots)
-        tracks.append(music_track(path, music, duration))
-    return mix(tracks, n)
-
-
-def _clip_sound(clip: Clip) -> np.ndarray | None:
-    if not clip.has_audio:
-        return None
-    if clip.kind == "frames":
-        source = clip.source
-        assert isinstance(source, FrameSource) and source.audio is not None
-        return _resample(np.asarray(source.audio, np.float32), source.audio_rate)
-    return decode_audio(
-        clip.source, rate=RATE, channels=2, start=clip.source_start, duration=clip.duration
-    )
-
-
-def _resample(track: np.ndarray, rate: int) -> np.ndarray:
-    if track.ndim == 1:
-        track = np.stack([track, track], axis=1)
-    if rate == RATE:
-        return track
-    n = samples(len(track) / rate)
-    x = np.linspace(0, len(track) - 1, n)
-    return np.stack(
-        [np.interp(x, np.arange(len(track)), track[:, c]) for c in range(2)], axis=1
-    ).astype(np.float32)

@@ -126,7 +126,7 @@ def test_preview_sheet_has_a_tile_per_time_showing_the_preset(tmp_path):
     assert len(edges) >= 3
     from clipforge.preview import render_stills
 
-    ((t, still),) = render_stills("demo", [5.0])
+    ((_, still),) = render_stills("demo", [5.0])
     (plain,) = render_stills(catalog_dir() / "default.yaml", [5.0])
     assert np.abs(still.astype(int) - plain[1]).mean() > 5  # the preset changes the frame
 

@@ -8,10 +8,14 @@ import numpy as np
 import pytest
 
 import clipforge
+from clipforge.media import decode_audio
+from clipforge.spec.assets import shipped_assets_dir
+from tests.audio_helpers import ebur128
 from tests.gen import ffmpeg_info, frame_at, make_video, tone_level, top_level_boxes, window
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = (1080, 1920)
+MUSIC = shipped_assets_dir() / "music" / "pop-120.m4a"
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +66,16 @@ def test_reference_job_layers_where_the_preset_puts_them(reference_output):
 def test_reference_job_sound(reference_output):
     body = window(reference_output, 3.0, 2.0)
     original = tone_level(body, 440.0)
-    assert original == pytest.approx(0.125 * 10 ** (-12 / 20), rel=0.25)
     rms = float(np.sqrt((body**2).mean()))
+    # The mix is brought to -14 LUFS (`audio.loudness` defaults to it): one gain for every
+    # track, so the original keeps its level against the music (-12 dB vs -3 dB), not its
+    # absolute level.
+    loudness, peak = ebur128(reference_output)
+    assert loudness == pytest.approx(-14.0, abs=1.0) and peak <= -1.0
+    tone = 0.125 * 10 ** (-12 / 20)
+    music = decode_audio(MUSIC, start=3.0, duration=2.0) * 10 ** (-3 / 20)
+    expected = tone / np.sqrt(np.mean(music**2) + tone**2 / 2)
+    assert original / rms == pytest.approx(expected, rel=0.25)
     assert rms > 3 * original  # the music plays over the original
     tail = window(reference_output, 14.9, 0.1)
     assert float(np.sqrt((tail**2).mean())) < rms / 3  # faded out at the end

@@ -113,12 +113,15 @@ def test_music_mixed_with_original_sound(tmp_path, gray_clip):
 audio:
   music: {file: music.wav, volume: -3, fade_in: 1.0}
   original: {volume: -12}
+  loudness: null
 """,
     )
     out = tmp_path / "out.mp4"
     clipforge.render([gray_clip], out, preset)
     late = window(out, 1.2, 0.6)
     music_level, original_level = tone_level(late, 1000.0), tone_level(late, 440.0)
+    # `loudness: null` keeps the volumes absolute (the default brings the mix to -14 LUFS,
+    # measured in tests/test_audio_render.py).
     # lavfi's sine is 1/8 full scale; at -3 dB and -12 dB that is 0.0885 and 0.0314.
     assert music_level == pytest.approx(0.125 * 10 ** (-3 / 20), rel=0.15)
     assert original_level == pytest.approx(0.125 * 10 ** (-12 / 20), rel=0.15)

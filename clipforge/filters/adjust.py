@@ -1,51 +1,72 @@
-"""`adjust`: exposure, brightness, contrast and gamma as one tone curve; saturation,
-temperature, tint and hue as one colour matrix."""
+"""`adjust`: a colour matrix (saturation, hue) followed by a tone table (white balance,
+exposure, brightness, contrast, gamma).
+
+The matrix comes first so that a following tone filter (curves, a 1D LUT, posterize) fuses with
+the tone half into one lookup: `adjust` + `curves` costs one `cv2.transform` and one `cv2.LUT`.
+Saturation and hue commute with brightness and contrast (both keep grey grey and are linear),
+so the order only shows where colours clip; white balance after saturation also means
+`saturation: 0` with a warm `temperature` gives a warm-toned black and white.
+"""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from clipforge.filters.kernels import IDENTITY_LEVELS, ColorMatrix, ToneCurve
-
-# Rec. 709 luma weights: the footage is BT.709, so "grey" keeps its luma.
-LUMA = np.array([0.2126, 0.7152, 0.0722])
-
-
-def tone_curve(
-    *, exposure: float = 0.0, brightness: float = 0.0, contrast: float = 1.0, gamma: float = 1.0
-) -> ToneCurve:
-    """Levels in 0..1: x * 2**exposure, + brightness, contrast around mid-grey, then gamma."""
-    x = IDENTITY_LEVELS / 255.0
-    x = x * (2.0**exposure)
-    x = x + brightness
-    x = (x - 0.5) * contrast + 0.5
-    x = np.clip(x, 0.0, 1.0) ** (1.0 / gamma)
-    return ToneCurve(np.tile(x * 255.0, (3, 1)))
+from clipforge.filters import color, tone
+from clipforge.filters.kernels import ColorMatrix
+from clipforge.filters.ops import CompiledFilter, GroupOp, MatrixFilter, Op, ToneFilter
+from clipforge.spec.models import AdjustFilter
 
 
-def color_matrix(
-    *, saturation: float = 1.0, temperature: float = 0.0, tint: float = 0.0, hue: float = 0.0
-) -> ColorMatrix:
-    """Saturation around Rec. 709 luma, hue rotation about the grey axis (degrees), then
-    temperature (warm +: more red, less blue) and tint (+: more magenta) as channel gains."""
-    grey = np.tile(LUMA, (3, 1))
-    mix = grey + saturation * (np.eye(3) - grey)
+def adjust_matrix(*, saturation: float = 1.0, hue: float = 0.0) -> ColorMatrix:
+    """The colour half of `adjust`: saturation around Rec. 709 luma, then a hue rotation."""
+    mix = color.saturation_matrix(saturation)
     if hue:
-        mix = _hue_rotation(hue) @ mix
-    gains = np.diag([1.0 + 0.2 * temperature, 1.0 - 0.2 * tint, 1.0 - 0.2 * temperature])
-    return ColorMatrix(np.hstack([gains @ mix, np.zeros((3, 1))]))
+        mix = color.hue_matrix(hue) @ mix
+    return ColorMatrix.of(mix)
 
 
-def _hue_rotation(degrees: float) -> np.ndarray:
-    """Rotation about the grey axis that keeps Rec. 709 luma (the classic hue-rotate matrix)."""
-    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    lr, lg, lb = LUMA
-    return np.array(
-        [
-            [lr + c * (1 - lr) - s * lr, lg - c * lg - s * lg, lb - c * lb + s * (1 - lb)],
-            [lr - c * lr + s * 0.143, lg + c * (1 - lg) + s * 0.140, lb - c * lb - s * 0.283],
-            [lr - c * lr - s * (1 - lr), lg - c * lg + s * lg, lb + c * (1 - lb) + s * lb],
-        ]
+def adjust_tone(
+    *,
+    temperature: float = 0.0,
+    tint: float = 0.0,
+    exposure: float = 0.0,
+    brightness: float = 0.0,
+    contrast: float = 1.0,
+    gamma: float = 1.0,
+) -> np.ndarray:
+    """The tone half of `adjust` as (3, 256) float levels (see `tone.adjust_levels`)."""
+    return tone.adjust_levels(
+        temperature=temperature,
+        tint=tint,
+        exposure=exposure,
+        brightness=brightness,
+        contrast=contrast,
+        gamma=gamma,
     )
+
+
+class Adjust(CompiledFilter):
+    """A compiled `adjust`: the matrix then the tone table, blended exactly as one filter."""
+
+    def __init__(self, spec: AdjustFilter):
+        self.matrix = adjust_matrix(saturation=spec.saturation, hue=spec.hue)
+        self.levels = adjust_tone(
+            temperature=spec.temperature,
+            tint=spec.tint,
+            exposure=spec.exposure,
+            brightness=spec.brightness,
+            contrast=spec.contrast,
+            gamma=spec.gamma,
+        )
+        self.tone = ToneFilter(self.levels)
+        self.colour = MatrixFilter(self.matrix)
+
+    def ops(self, strength: float) -> list[Op]:
+        tone_only = self.matrix.is_identity
+        if tone_only or self.tone.ops(1.0)[0].is_identity:
+            # One half is neutral: the other blends on its own, exactly.
+            return (self.tone if tone_only else self.colour).ops(strength)
+        full: list[Op] = [self.matrix, *self.tone.ops(1.0)]
+        # Both halves: blending each alone is not the blend of the whole; blend the result.
+        return full if strength >= 1.0 else [GroupOp(tuple(full), strength)]

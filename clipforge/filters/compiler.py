@@ -1,48 +1,70 @@
-"""Compiles a preset's filter list once per render into fused whole-frame kernels.
+"""Compiles a preset's filter list once per render into fused whole-frame steps.
 
-Each filter becomes one or more stages (tone curve, colour matrix or spatial kernel). At a given
-time the active stages are fused: consecutive tone curves into one `cv2.LUT`, consecutive colour
-matrices into one `cv2.transform`. The fused plan is cached per (active stages, strengths), so a
-static chain is fused once and every frame costs only the kernels themselves.
+Each filter compiles to an object that, given its strength, returns operations: tone tables,
+colour matrices, baked 3D LUTs, spatial kernels, or a group blended with its input. At a given
+time the operations of the active filters are fused into steps:
+
+- consecutive tone tables compose into one table (`t2[t1]`: exact);
+- a tone table right before a 3D LUT folds into the LUT's input tables (exact);
+- consecutive colour matrices multiply into one, but only where that gives the pixels of
+  applying them one by one within a level: the first must not clip any colour, the rounding
+  it skips must stay below a level, nothing after it may grow a level into more (a steep
+  curve, sharpening), and only one such run per plan (else they stay separate steps);
+- everything else runs as it is.
+
+So a chain gives, within one level, the pixels of its filters applied one by one. The fused
+plan is cached per (active filters, strengths): a static chain fuses once, and every frame
+costs only the kernels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import cv2
 import numpy as np
 
 from clipforge.animation import Track
-from clipforge.filters import adjust, vignette
-from clipforge.filters.kernels import (
-    ColorMatrix,
-    SpatialKernel,
-    ToneCurve,
-    apply_matrix,
-    apply_tone,
-)
+from clipforge.filters.kernels import ColorMatrix, ToneTable, blend_frames
+from clipforge.filters.lut3d import Lut3DStep
+from clipforge.filters.ops import CompiledFilter, GroupOp, Lut3DOp, Op, SpatialOp
+
+Step = Callable[[np.ndarray, float], np.ndarray]
+"""One fused kernel: (frame, t) in, frame out."""
+
+# Rounding a fused matrix skips must stay below this, in levels, for the fusion to be allowed.
+_MAX_SKIPPED_ROUNDING = 0.95
+# Static chains need a plan per set of active filters; animated strengths make a new plan every
+# frame that is never reused, and plans hold masks and tables: keep only a few.
+_MAX_PLANS = 16
 
 
 @dataclass(frozen=True)
-class Stage:
-    """One step of a compiled chain, active on [start, end) of the output timeline."""
+class ChainContext:
+    """What compiling a chain needs beside the filters themselves."""
 
+    size: tuple[int, int]  # output (W, H)
+    scale: float = 1.0  # output pixels per canvas pixel (0.5 for drafts)
+    fps: float = 30.0
+    preset_dir: Path | None = None
+    asset_roots: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Active:
+    """A compiled filter with its window on the output timeline and its strength track."""
+
+    compiled: CompiledFilter
     start: float
     end: float | None
     strength: Track[float]
-    tone: ToneCurve | None = None
-    matrix: ColorMatrix | None = None
-    spatial: SpatialKernel | None = None
-    # Spatial kernels that take the strength themselves (vignette darkness) do their own mixing.
-    mixes_itself: bool = False
 
     def strength_at(self, t: float) -> float | None:
-        """The stage's strength at t, or None when it is off (outside its window or at 0)."""
+        """The strength at t, or None when the filter is off (outside its window, or 0)."""
         if t < self.start or (self.end is not None and t >= self.end):
             return None
-        s = float(self.strength(t - self.start))
+        s = min(1.0, float(self.strength(t - self.start)))
         return s if s > 0 else None
 
 
@@ -50,104 +72,190 @@ class Stage:
 class FilterChain:
     """A compiled chain: call it with (frame, t) to get the filtered frame."""
 
-    stages: list[Stage]
-    _plans: dict[tuple, list] = field(default_factory=dict)
+    filters: list[Active]
+    _plans: dict[tuple, list[Step]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.stages)
+        return bool(self.filters)
 
     def __call__(self, frame: np.ndarray, t: float) -> np.ndarray:
+        for step in self.plan_at(t):
+            frame = step(frame, t)
+        return frame
+
+    def plan_at(self, t: float) -> list[Step]:
+        """The fused steps that run at time t (cached per active filters and strengths)."""
         active = tuple(
-            (i, s) for i, stage in enumerate(self.stages) if (s := stage.strength_at(t)) is not None
+            (i, s) for i, item in enumerate(self.filters) if (s := item.strength_at(t)) is not None
         )
         plan = self._plans.get(active)
         if plan is None:
-            plan = self._plans[active] = self._fuse(active)
-            if len(self._plans) > 512:  # animated strengths: don't grow without bound
+            plan = fuse([op for i, s in active for op in self.filters[i].compiled.ops(s)])
+            self._plans[active] = plan
+            if len(self._plans) > _MAX_PLANS:
                 self._plans.pop(next(iter(self._plans)))
-        for step in plan:
-            frame = step(frame)
-        return frame
+        return plan
 
-    def _fuse(self, active: tuple[tuple[int, float], ...]) -> list:
-        steps: list = []
-        tone: ToneCurve | None = None
-        matrix: ColorMatrix | None = None
 
-        def flush() -> None:
-            nonlocal tone, matrix
-            if tone is not None:
-                table = tone.table()
-                steps.append(lambda f, table=table: apply_tone(f, table))
-            if matrix is not None:
-                m = matrix.matrix
-                steps.append(lambda f, m=m: apply_matrix(f, m))
-            tone = matrix = None
+class _PendingMatrix:
+    """A run of fused matrices and the rounding error (levels) fusing them skipped."""
 
-        for index, strength in active:
-            stage = self.stages[index]
-            if stage.tone is not None:
-                if matrix is not None:
-                    flush()
-                curve = stage.tone.blend(strength)
-                tone = curve if tone is None else tone.then(curve)
-            elif stage.matrix is not None:
-                mixed = stage.matrix.blend(strength)
-                matrix = mixed if matrix is None else matrix.then(mixed)
+    def __init__(self, matrix: ColorMatrix):
+        self.matrix = matrix
+        self.skipped = np.zeros(3)
+
+    def try_then(self, other: ColorMatrix) -> bool:
+        if not self.matrix.keeps_in_range():
+            return False  # one by one, the first matrix's output would clip
+        skipped = np.abs(other.matrix[:, :3]) @ (self.skipped + 0.5)
+        if (skipped >= _MAX_SKIPPED_ROUNDING).any():
+            return False
+        self.matrix, self.skipped = self.matrix.then(other), skipped
+        return True
+
+
+def fuse(ops: Sequence[Op], after: float = 1.0, budget: list | None = None) -> list[Step]:
+    """Fuse a sequence of operations into the fewest steps that give the same pixels.
+
+    Tone tables compose exactly. Matrix products skip roundings, so they may move a pixel by
+    a level; one such fused run is allowed per plan (two could add up), and only where no
+    later step can grow that level (a steep curve or sharpening after it).
+
+    Args:
+        ops: The operations in order.
+        after: How much the steps that follow these can grow a difference (for groups).
+        budget: Shared between a plan and its groups: `[run]` once a run of fused
+            matrices has used the plan's one allowed level.
+    """
+    budget = [] if budget is None else budget
+    ops = [op.as_tone() if isinstance(op, ColorMatrix) and op.is_per_channel else op for op in ops]
+    # downstream[i]: how much everything after op i can grow a one-level difference. Fusing
+    # matrices may move an output by a level; that is only allowed where nothing grows it.
+    downstream = [after] * len(ops)
+    for i in range(len(ops) - 2, -1, -1):
+        downstream[i] = downstream[i + 1] * ops[i + 1].gain
+    steps: list[Step] = []
+    pending: ToneTable | _PendingMatrix | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        if isinstance(pending, ToneTable) and not pending.is_identity:
+            steps.append(_Untimed(pending))
+        elif isinstance(pending, _PendingMatrix) and not pending.matrix.is_identity:
+            steps.append(_Untimed(pending.matrix))
+        pending = None
+
+    for i, op in enumerate(ops):
+        if isinstance(op, ToneTable):
+            if isinstance(pending, ToneTable):
+                pending = pending.then(op)
             else:
                 flush()
-                steps.append(_spatial_step(stage, strength))
-        flush()
-        return steps
+                pending = op
+        elif isinstance(op, ColorMatrix):
+            if (
+                isinstance(pending, _PendingMatrix)
+                and downstream[i] <= 1.0 + 1e-9
+                and (not budget or budget[0] is pending)
+                and pending.try_then(op)
+            ):
+                budget[:] = [pending]
+                continue
+            flush()
+            pending = _PendingMatrix(op)
+        elif isinstance(op, Lut3DOp):
+            before = pending if isinstance(pending, ToneTable) else None
+            if before is None:
+                flush()
+            pending = None
+            steps.append(_Untimed(Lut3DStep(op.atlas, before)))
+        elif isinstance(op, GroupOp):
+            flush()
+            # The blend rounds again, so a level inside may still be a level after it.
+            inner = fuse(op.ops, downstream[i], budget)
+            steps.append(_Group(inner, op.strength))
+        elif isinstance(op, SpatialOp):
+            flush()
+            steps.append(op.kernel if op.timed else _Untimed(op.kernel))  # type: ignore[arg-type]
+        else:  # pragma: no cover - the Op union is closed
+            raise TypeError(f"not a filter operation: {op!r}")
+    flush()
+    return steps
 
 
-def _spatial_step(stage: Stage, strength: float):
-    kernel = stage.spatial
-    assert kernel is not None  # a stage is tone, matrix or spatial by construction
-    if stage.mixes_itself or strength >= 1.0:
-        return lambda f: kernel(f, strength)
-    return lambda f: cv2.addWeighted(kernel(f, 1.0), strength, f, 1.0 - strength, 0.0)
+class _Untimed:
+    """A kernel that ignores the time, as a step."""
+
+    __slots__ = ("kernel",)
+
+    def __init__(self, kernel: Callable[[np.ndarray], np.ndarray]):
+        self.kernel = kernel
+
+    def __call__(self, frame: np.ndarray, t: float) -> np.ndarray:
+        return self.kernel(frame)
+
+    def __repr__(self) -> str:
+        return repr(self.kernel)
 
 
-def _strength_track(value: float | Sequence) -> Track[float]:
+class _Group:
+    """Steps applied together, then blended with their input."""
+
+    def __init__(self, steps: list[Step], strength: float):
+        self.steps = steps
+        self.strength = strength
+
+    def __call__(self, frame: np.ndarray, t: float) -> np.ndarray:
+        out = frame
+        for step in self.steps:
+            out = step(out, t)
+        return blend_frames(out, frame, self.strength)
+
+    def __repr__(self) -> str:
+        return f"Group({self.steps!r}, strength={self.strength:g})"
+
+
+def strength_track(value: float | Sequence) -> Track[float]:
+    """A filter's `strength` (a number or keyframes) as a track of time since its start."""
     if isinstance(value, int | float):
         return Track.constant(float(value))
-    return Track.of([(k.t, float(k.value), k.ease) for k in value])
+    return Track.of([(k.t, float(k.value), str(getattr(k.ease, "value", k.ease))) for k in value])
 
 
-def compile_chain(filters: Sequence, size: tuple[int, int]) -> FilterChain:
-    """Compile preset filter specs for frames of `size` (W, H)."""
-    stages: list[Stage] = []
-    for spec in filters:
-        stages.extend(_compile_one(spec, size))
-    return FilterChain(stages)
+def compile_chain(
+    filters: Sequence,
+    size: tuple[int, int],
+    *,
+    scale: float = 1.0,
+    fps: float = 30.0,
+    preset_dir: Path | None = None,
+    asset_roots: Sequence[Path] = (),
+) -> FilterChain:
+    """Compile preset filter specs for frames of `size` (W, H), once per render.
 
+    Args:
+        filters: The preset's `filters` (spec models).
+        size: Output frame size (W, H).
+        scale: Output pixels per canvas pixel (radii and offsets are in canvas pixels).
+        fps: Output frame rate (grain changes every frame).
+        preset_dir: The preset's folder, where LUT files are looked up first.
+        asset_roots: Further asset folders (the shipped assets come last).
 
-def _compile_one(spec, size: tuple[int, int]) -> list[Stage]:
-    window = {"start": spec.start, "end": spec.end}
-    if spec.type == "adjust":
-        strength = _strength_track(spec.strength)
-        tone = adjust.tone_curve(
-            exposure=spec.exposure,
-            brightness=spec.brightness,
-            contrast=spec.contrast,
-            gamma=spec.gamma,
+    Raises:
+        InputError: a LUT file is missing or broken (`CubeError` names file, line and key).
+    """
+    from clipforge.filters.build import build_filter  # build imports every filter family
+
+    context = ChainContext(
+        (int(size[0]), int(size[1])), float(scale), float(fps), preset_dir, tuple(asset_roots)
+    )
+    active = [
+        Active(
+            build_filter(spec, context, key=f"filters[{index}]"),
+            float(spec.start),
+            None if spec.end is None else float(spec.end),
+            strength_track(spec.strength),
         )
-        matrix = adjust.color_matrix(
-            saturation=spec.saturation, temperature=spec.temperature, tint=spec.tint, hue=spec.hue
-        )
-        return [
-            Stage(**window, strength=strength, tone=tone),
-            Stage(**window, strength=strength, matrix=matrix),
-        ]
-    if spec.type == "vignette":
-        kernel = vignette.Vignette(size, spec.radius, spec.softness)
-        return [
-            Stage(
-                **window,
-                strength=_strength_track(spec.strength),
-                spatial=kernel,
-                mixes_itself=True,
-            )
-        ]
-    raise NotImplementedError(f"filter type {spec.type!r}")  # refused earlier by spec.support
+        for index, spec in enumerate(filters)
+    ]
+    return FilterChain(active)

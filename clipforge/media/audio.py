@@ -41,7 +41,8 @@ def decode_audio(
         path: Any file ffmpeg reads (music, footage with sound).
         rate: Output sample rate in Hz (resampled by ffmpeg).
         channels: Output channel count (up- or down-mixed by ffmpeg).
-        start: Seconds into the file to start at.
+        start: Seconds into the file to start at (sample-exact; the file is decoded from its
+            beginning, about 2-3 ms of work per second skipped).
         duration: Seconds to decode (None: to the end).
         info: A MediaInfo from `probe(path)`, to skip probing again.
 
@@ -57,12 +58,16 @@ def decode_audio(
     info = info or probe(p)
     if not info.has_audio:
         raise InputError("has no audio stream", p)
-    args = ["-v", "error", *INPUT_WHITELIST]
-    if start > 0:
-        args += ["-ss", f"{start:.6f}"]
+    # Cut by sample count after resampling, not with -ss/-t: seeking is off by up to 1024
+    # samples for AAC (and timestamps by 128 for Vorbis), which would move music against the
+    # beat grid and the original sound against the picture. `first_pts=0` pads (or trims) the
+    # stream's own start offset, so sample 0 is presentation time 0, as for the video.
+    first = max(0, round(start * rate))
+    trim = f"atrim=start_sample={first}"
     if duration is not None:
-        args += ["-t", f"{max(0.0, duration):.6f}"]
-    args += ["-i", p, "-map", "0:a:0", "-vn", "-sn", "-dn"]
+        trim += f":end_sample={first + max(0, round(duration * rate))}"
+    args = ["-v", "error", *INPUT_WHITELIST, "-i", p, "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    args += ["-af", f"aresample={rate}:first_pts=0,{trim}"]
     # Mono is copied to every channel at full level; ffmpeg's own upmix would place it as a
     # centre channel 3 dB down in each of left and right.
     decode_channels = 1 if info.audio_channels == 1 else channels

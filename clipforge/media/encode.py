@@ -49,6 +49,8 @@ class VideoWriter:
         faststart: Put the moov box before mdat (streamable).
         strip_metadata: Write no metadata, chapters, encoder names or x264 settings SEI.
         threads: x264 threads (None: ffmpeg's default, all cores).
+        max_kbps: Peak video bitrate in kbit/s (x264 VBV maxrate; None: uncapped).
+        bufsize_kbps: VBV buffer in kbit (default: `max_kbps`, one second of the cap).
         expected_frames: If given, finishing with fewer frames is an error.
         timeout: Seconds any single pipe write, and the final flush, may block.
     """
@@ -67,6 +69,8 @@ class VideoWriter:
         faststart: bool = True,
         strip_metadata: bool = True,
         threads: int | None = None,
+        max_kbps: int | None = None,
+        bufsize_kbps: int | None = None,
         expected_frames: int | None = None,
         timeout: float = 300.0,
     ) -> None:
@@ -86,6 +90,8 @@ class VideoWriter:
         self.faststart = faststart
         self.strip_metadata = strip_metadata
         self.threads = threads
+        self.max_kbps = max_kbps
+        self.bufsize_kbps = bufsize_kbps or max_kbps
         self.expected_frames = expected_frames
         self.timeout = timeout
         self._frames_written = 0
@@ -157,6 +163,9 @@ class VideoWriter:
         args += ["-color_range", "tv"]
         if self.threads:
             args += ["-threads", str(self.threads)]
+        if self.max_kbps:
+            # Capped constant quality: CRF, but never above the cap over any buffer window.
+            args += ["-maxrate", f"{self.max_kbps}k", "-bufsize", f"{self.bufsize_kbps}k"]
         # Lookahead in the encoding threads instead of its own buffered thread: the same
         # bitstream, ~30 MiB less at 1080x1920.
         args += ["-x264-params", "sync-lookahead=0"]

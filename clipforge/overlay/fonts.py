@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -26,11 +27,15 @@ def load_font(path: Path | None, size: int) -> ImageFont.FreeTypeFont:
 
 
 def missing_glyphs(font: ImageFont.FreeTypeFont, text: str) -> list[str]:
-    """Characters of `text` the font has no glyph for (drawn as boxes)."""
+    """Characters of `text` the font has no glyph for (drawn as boxes).
+
+    The text is compared in NFC form (an "u" followed by a combining diaeresis is the "ü" the
+    font has), and combining marks left over are not judged alone: they attach to a letter.
+    """
     notdef = font.getmask("\uffff").getbbox()
     missing: list[str] = []
-    for ch in sorted(set(text)):
-        if ch.isspace() or ch in missing:
+    for ch in sorted(set(unicodedata.normalize("NFC", text))):
+        if ch.isspace() or ch in missing or unicodedata.combining(ch):
             continue
         # A missing glyph renders exactly like the .notdef box, in size and in pixels.
         if font.getmask(ch).getbbox() == notdef and bytes(font.getmask(ch)) == bytes(

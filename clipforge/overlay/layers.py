@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from clipforge.animation import Track
 from clipforge.geometry import Geometry
+from clipforge.overlay.animated import SpriteFrames
 from clipforge.overlay.sprite import Sprite, anchored_origin, blend, transform
+from clipforge.overlay.state import LayerState, Modifier
 
-
-@dataclass(frozen=True)
-class LayerState:
-    """Where and how a layer is drawn at one moment, in output pixels."""
-
-    at: tuple[float, float]
-    width: float
-    height: float
-    rotate: float
-    opacity: float
+__all__ = ["LayerState", "LazyLayer", "Motion", "SpriteLayer", "build_motion"]
 
 
 @dataclass(frozen=True)
@@ -43,61 +39,103 @@ class Motion:
         )
 
 
-class SpriteLayer:
-    """A premultiplied image placed by a `Motion` between `start` and `end` (output seconds).
+class _Cached:
+    """A transformed sprite and the frame it was made from (kept alive with it)."""
 
-    Transformed sprites are cached by their rounded size, angle and opacity, so a static layer
-    is resized and rotated once, and a moving one only when its shape changes.
+    __slots__ = ("__weakref__", "source", "sprite")
+
+    def __init__(self, sprite: Sprite, source: np.ndarray):
+        self.sprite = sprite
+        self.source = source
+
+
+class SpriteLayer:
+    """Premultiplied frames placed by a `Motion` between `start` and `end` (output seconds).
+
+    The keyframed state goes through the `modifiers` (face tracking, beat pulse, enter/exit) in
+    order. Transformed sprites are cached by frame index, rounded size, angle and opacity, so a
+    static layer is resized and rotated once per frame of its animation, and a moving one only
+    when its shape changes. Layers showing the same frames at the same shape (a sticker used
+    several times) share the transformed sprites.
     """
 
     CACHE_SIZE = 64
+    # Every layer's cached sprites, weakly: a layer keeps its own alive in its LRU, and another
+    # layer asking for the same (source frame, key) reuses it instead of transforming again.
+    _shared: ClassVar[weakref.WeakValueDictionary[tuple, _Cached]] = weakref.WeakValueDictionary()
 
     def __init__(
         self,
         name: str,
-        source: np.ndarray,
+        source: SpriteFrames | np.ndarray,
         motion: Motion,
         anchor: str,
         start: float,
         end: float | None,
+        modifiers: Sequence[Modifier] = (),
     ):
         self.name = name
-        self.source = source
+        self.frames = source if isinstance(source, SpriteFrames) else SpriteFrames.still(source)
         self.motion = motion
         self.anchor = anchor
         self.start = start
         self.end = end
-        self._sprites: OrderedDict[tuple, Sprite] = OrderedDict()
+        self.modifiers = tuple(modifiers)
+        self._sprites: OrderedDict[tuple, _Cached] = OrderedDict()
+
+    @property
+    def source(self) -> np.ndarray:
+        """The first frame (premultiplied RGBA)."""
+        return self.frames.frames[0]
 
     def visible(self, t: float) -> bool:
         return t >= self.start and (self.end is None or t < self.end)
 
-    def sprite_for(self, state: LayerState) -> Sprite:
+    def state_at(self, t: float) -> LayerState | None:
+        """The layer's state at output time t after its modifiers, or None when hidden."""
+        if not self.visible(t):
+            return None
+        local_t = t - self.start
+        state: LayerState | None = self.motion.state(local_t)
+        for modify in self.modifiers:
+            if state is None:
+                return None
+            state = modify(state, local_t, t)
+        if state is None or state.opacity <= 0 or state.width < 1 or state.height < 1:
+            return None
+        return state
+
+    def sprite_for(self, state: LayerState, index: int = 0) -> Sprite:
         key = (
+            index,
             round(state.width),
             round(state.height),
             round(state.rotate, 1),
             round(state.opacity, 3),
         )
-        sprite = self._sprites.get(key)
-        if sprite is None:
-            rgba = transform(self.source, *key)
-            sprite = Sprite.from_premultiplied(rgba)
-            self._sprites[key] = sprite
+        cached = self._sprites.get(key)
+        if cached is None:
+            source = self.frames.frames[index]
+            # Keyed by the source array's id: an entry holds its array, so the id stays its own.
+            shared_key = (id(source), *key[1:])
+            cached = self._shared.get(shared_key)
+            if cached is None:
+                rgba = transform(source, *key[1:])
+                cached = _Cached(Sprite.from_premultiplied(rgba), source)
+                self._shared[shared_key] = cached
+            self._sprites[key] = cached
             if len(self._sprites) > self.CACHE_SIZE:
                 self._sprites.popitem(last=False)
         else:
             self._sprites.move_to_end(key)
-        return sprite
+        return cached.sprite
 
     def placement(self, t: float) -> tuple[Sprite, tuple[int, int]] | None:
         """The sprite and its top-left corner at t, or None when nothing is drawn."""
-        if not self.visible(t):
+        state = self.state_at(t)
+        if state is None:
             return None
-        state = self.motion.state(t - self.start)
-        if state.opacity <= 0 or state.width < 1 or state.height < 1:
-            return None
-        sprite = self.sprite_for(state)
+        sprite = self.sprite_for(state, self.frames.index_at(t - self.start))
         return sprite, anchored_origin(state.at, sprite.size, self.anchor)
 
     def draw(self, frame: np.ndarray, t: float) -> None:
@@ -105,6 +143,36 @@ class SpriteLayer:
         if placed is not None:
             sprite, (x, y) = placed
             blend(frame, sprite, x, y)
+
+
+class LazyLayer:
+    """A layer made on its first visible frame and dropped after its end.
+
+    Captions files can hold hundreds of cues: each cue's text is rendered when it first shows
+    (once, not per frame) and its sprites are freed when it is over.
+    """
+
+    def __init__(self, name: str, start: float, end: float, make: Callable[[], SpriteLayer]):
+        self.name = name
+        self.start = start
+        self.end = end
+        self._make = make
+        self._layer: SpriteLayer | None = None
+        self._done = False
+
+    @property
+    def built(self) -> bool:
+        return self._layer is not None
+
+    def draw(self, frame: np.ndarray, t: float) -> None:
+        if t < self.start or self._done:
+            return
+        if t >= self.end:
+            self._layer, self._done = None, True
+            return
+        if self._layer is None:
+            self._layer = self._make()
+        self._layer.draw(frame, t)
 
 
 def build_motion(spec, geometry: Geometry, natural_size: tuple[float, float]) -> Motion:

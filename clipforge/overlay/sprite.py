@@ -17,13 +17,24 @@ from PIL import Image
 
 @dataclass(frozen=True)
 class Sprite:
-    """Premultiplied colour (h, w, 3) uint8 and the inverse alpha (h, w, 3) uint8 (255 - a)."""
+    """Premultiplied colour (h, w, 3) uint8 and the inverse alpha (h, w, 3) uint8 (255 - a).
+
+    The arrays may be trimmed to the visible pixels' bounding box (stickers often have wide
+    transparent margins, and blending them would only cost time): `offset` is where the arrays
+    start inside the whole sprite, `full_size` the whole sprite's (width, height), which is what
+    anchoring uses.
+    """
 
     color: np.ndarray
     inverse_alpha: np.ndarray
+    offset: tuple[int, int] = (0, 0)
+    full_size: tuple[int, int] | None = None
 
     @property
     def size(self) -> tuple[int, int]:
+        """(width, height) of the whole sprite, transparent margins included."""
+        if self.full_size is not None:
+            return self.full_size
         h, w = self.color.shape[:2]
         return w, h
 
@@ -33,10 +44,15 @@ class Sprite:
         return Sprite.from_premultiplied(premultiply(rgba))
 
     @staticmethod
-    def from_premultiplied(rgba: np.ndarray) -> Sprite:
-        alpha = rgba[:, :, 3]
-        inverse = cv2.merge([255 - alpha] * 3)
-        return Sprite(np.ascontiguousarray(rgba[:, :, :3]), inverse)
+    def from_premultiplied(rgba: np.ndarray, trim: bool = True) -> Sprite:
+        """From premultiplied RGBA uint8; `trim` drops fully transparent margins."""
+        h, w = rgba.shape[:2]
+        x, y, bw, bh = cv2.boundingRect(rgba[:, :, 3]) if trim else (0, 0, w, h)
+        if bw == 0 or bh == 0:  # nothing visible: keep one transparent pixel
+            x, y, bw, bh = 0, 0, 1, 1
+        visible = rgba[y : y + bh, x : x + bw]
+        inverse = cv2.merge([255 - visible[:, :, 3]] * 3)
+        return Sprite(np.ascontiguousarray(visible[:, :, :3]), inverse, (x, y), (w, h))
 
     @staticmethod
     def from_image(image: Image.Image) -> Sprite:
@@ -87,7 +103,8 @@ def transform(
 def blend(frame: np.ndarray, sprite: Sprite, x: int, y: int) -> None:
     """Composite `sprite` with its top-left corner at (x, y), in place, clipped to the frame."""
     fh, fw = frame.shape[:2]
-    sw, sh = sprite.size
+    x, y = x + sprite.offset[0], y + sprite.offset[1]
+    sh, sw = sprite.color.shape[:2]
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + sw, fw), min(y + sh, fh)
     if x0 >= x1 or y0 >= y1:
         return

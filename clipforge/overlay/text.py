@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import cv2
@@ -52,6 +53,8 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float | None) -> li
 
 def render_text(text: str, style: TextStyle) -> np.ndarray:
     """The text block as a premultiplied RGBA array, its box (if any) included."""
+    # Composed form: a letter with a separate combining accent becomes the font's own glyph.
+    text = unicodedata.normalize("NFC", text)
     font = style.font
     lines = wrap(text, font, style.max_width)
     ascent, descent = font.getmetrics()

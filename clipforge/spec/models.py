@@ -602,6 +602,35 @@ class Output(SpecModel):
     thumbnail: Seconds | None = 1.0
     preview: Literal["gif", "webp"] | None = None
     sidecar: bool = True
+    # --- delivery (issue 10): an output profile sets size, fps and bitrate caps ---
+    profile: Annotated[
+        str | None,
+        Field(json_schema_extra=lambda schema: _profile_schema(schema)),
+    ] = None
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, name: str | None) -> str | None:
+        # Imported here: the delivery package imports these models.
+        from clipforge.delivery.profiles import get_profile
+
+        if name is not None:
+            try:
+                get_profile(name)
+            except KeyError as exc:
+                raise ValueError(exc.args[0]) from None
+        return name
+
+
+def _profile_schema(schema: dict[str, Any]) -> None:
+    """List the profile names in the JSON Schema, so editors can complete them."""
+    from clipforge.delivery.profiles import profile_names
+
+    schema["examples"] = profile_names()
+    schema["description"] = "Output profile: " + ", ".join(profile_names())
+
+
+# --- end delivery ---
 
 
 # --- preset and job -----------------------------------------------------------------------------

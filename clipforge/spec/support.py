@@ -9,7 +9,6 @@ a non-default value). Delete an entry when its feature lands.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
@@ -32,8 +31,6 @@ def _explicit(field: str) -> Callable[[Any, BaseModel], bool]:
     return lambda value, owner: field in owner.model_fields_set and value is not None
 
 
-_ONLY_FILTERS = {"adjust", "vignette"}
-
 UNSUPPORTED: list[Unsupported] = [
     Unsupported("timeline.segments", lambda v, _: bool(v), "per-input segments"),
     Unsupported("timeline.speed", lambda v, _: v != 1, "timeline speed"),
@@ -42,41 +39,6 @@ UNSUPPORTED: list[Unsupported] = [
     Unsupported("timeline.cut_on_beat", lambda v, _: v is True, "cutting on the beat"),
     Unsupported("canvas.fit", lambda v, _: v == "contain-blur", "fit contain-blur"),
     Unsupported("limit.policy", lambda v, _: v == "fit", "limit policy fit"),
-    Unsupported(
-        "filters[*].type",
-        lambda v, _: v not in _ONLY_FILTERS,
-        "filters other than adjust and vignette",
-    ),
-    Unsupported(
-        "filters[*].strength", lambda v, _: isinstance(v, list), "filter strength keyframes"
-    ),
-    Unsupported("filters[*].temperature", lambda v, _: v != 0, "adjust temperature"),
-    Unsupported("filters[*].tint", lambda v, _: v != 0, "adjust tint"),
-    Unsupported("filters[*].hue", lambda v, _: v != 0, "adjust hue"),
-    Unsupported("stickers[*].track", lambda v, _: v is not None, "face tracking"),
-    Unsupported("stickers[*].pulse", lambda v, _: v is not None, "pulse on beats"),
-    Unsupported("stickers[*].enter", lambda v, _: v is not None, "enter animations"),
-    Unsupported("stickers[*].exit", lambda v, _: v is not None, "exit animations"),
-    Unsupported("stickers[*].loop", lambda v, _: v is False, "holding the last frame"),
-    Unsupported(
-        "stickers[*].image",
-        lambda v, _: PurePosixPath(v).suffix.lower() != ".png",
-        "sticker images other than PNG",
-    ),
-    Unsupported("text[*].captions", lambda v, _: v is not None, "captions from SRT"),
-    Unsupported("text[*].enter", lambda v, _: v is not None, "enter animations"),
-    Unsupported("text[*].exit", lambda v, _: v is not None, "exit animations"),
-    Unsupported("audio.duck", lambda v, _: v is not None, "ducking"),
-    Unsupported("audio.effects", lambda v, _: bool(v), "sound effects"),
-    Unsupported("audio.loudness", _explicit("loudness"), "loudness normalisation"),
-    Unsupported("moderation.blocklist", lambda v, _: bool(v), "moderation blocklist"),
-    Unsupported("output.preview", lambda v, _: v is not None, "preview gif/webp"),
-    Unsupported("output.thumbnail", _explicit("thumbnail"), "thumbnail"),
-    Unsupported(
-        "output.sidecar",
-        lambda v, owner: "sidecar" in owner.model_fields_set and v is True,
-        "sidecar json",
-    ),
 ]
 
 
