@@ -98,19 +98,27 @@ class FilterChain:
 
 
 class _PendingMatrix:
-    """A run of fused matrices and the rounding error (levels) fusing them skipped."""
+    """A run of fused matrices, and how far (levels, per channel) the values that applying
+    them one by one would round at the end may be from the exact product's."""
 
     def __init__(self, matrix: ColorMatrix):
         self.matrix = matrix
+        self.exact = matrix.matrix  # the exact product of the run's (grid) matrices
         self.skipped = np.zeros(3)
 
     def try_then(self, other: ColorMatrix) -> bool:
         if not self.matrix.keeps_in_range():
             return False  # one by one, the first matrix's output would clip
+        # One by one, the output of the run so far is rounded (half a level) and goes through
+        # `other`; fused, the exact product is rounded onto the fixed-point grid once.
         skipped = np.abs(other.matrix[:, :3]) @ (self.skipped + 0.5)
-        if (skipped >= _MAX_SKIPPED_ROUNDING).any():
+        exact = (np.vstack([other.matrix, [0, 0, 0, 1]]) @ np.vstack([self.exact, [0, 0, 0, 1]]))[
+            :3
+        ]
+        fused = ColorMatrix(exact)
+        if (skipped + fused.rounded_off >= _MAX_SKIPPED_ROUNDING).any():
             return False
-        self.matrix, self.skipped = self.matrix.then(other), skipped
+        self.matrix, self.exact, self.skipped = fused, exact, skipped
         return True
 
 

@@ -8,7 +8,7 @@ and return (H, W, 3) uint8 RGB frames and never loop over pixels in Python.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import cv2
@@ -72,11 +72,29 @@ class ToneTable:
         return "ToneTable(identity)" if self.is_identity else "ToneTable(...)"
 
 
+# cv2.transform on uint8 frames works in fixed point with 10 fractional bits (OpenCV's
+# transform_8u): a coefficient off that grid moves outputs by up to 255 * 3 / 2048 levels.
+# Matrices are kept on the grid, so the kernel computes exactly what the matrix says.
+_FIXED_POINT = 1024.0
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class ColorMatrix:
-    """An affine colour transform out = M[:, :3] @ rgb + M[:, 3], in 0..255 units (shape (3, 4))."""
+    """An affine colour transform out = M[:, :3] @ rgb + M[:, 3], in 0..255 units (shape (3, 4)).
+
+    The coefficients are rounded to 1/1024 on creation (see `_FIXED_POINT`); `rounded_off`
+    is how far, in levels, that moved any output from the matrix asked for.
+    """
 
     matrix: np.ndarray
+    rounded_off: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        exact = np.asarray(self.matrix, np.float64)
+        grid = np.round(exact * _FIXED_POINT) / _FIXED_POINT
+        off = 255.0 * np.abs(exact[:, :3] - grid[:, :3]).sum(axis=1) + np.abs(exact - grid)[:, 3]
+        object.__setattr__(self, "matrix", grid)
+        object.__setattr__(self, "rounded_off", off)
 
     @staticmethod
     def of(mix: np.ndarray, offset: np.ndarray | None = None) -> ColorMatrix:
