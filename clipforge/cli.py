@@ -52,6 +52,30 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
     return variables
 
 
+# Options that several commands share, declared once so they read and behave the same.
+variables_option = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Fill a {{placeholder}} of the preset; repeatable.",
+)
+assets_option = click.option(
+    "--assets",
+    "asset_roots",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Another folder to look up the preset's assets in; repeatable.",
+)
+sheet_output_option = click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The contact sheet to write (PNG or JPEG).",
+)
+
+
 class _Group(click.Group):
     """Maps clipforge's own errors to their exit codes with a one-line message, no traceback."""
 
@@ -83,21 +107,9 @@ def main() -> None:
     help="A catalog preset name (see `clipforge presets list`) or a preset file.",
 )
 @click.option("--music", type=click.Path(dir_okay=False), help="Music to mix under the clip.")
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Fill a {{placeholder}} of the preset; repeatable.",
-)
+@variables_option
 @click.option("--draft", is_flag=True, help="Half size and a faster encoder, for previews.")
-@click.option(
-    "--assets",
-    "asset_roots",
-    multiple=True,
-    type=click.Path(file_okay=False),
-    help="Another folder to look up the preset's assets in; repeatable.",
-)
+@assets_option
 @click.option(
     "--profile",
     type=click.Choice(profile_names()),
@@ -172,7 +184,7 @@ def presets_list() -> None:
 
 @presets.command("show")
 @click.argument("preset")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Fill a variable.")
+@variables_option
 def presets_show(preset, sets) -> None:
     """Print PRESET (name or file) resolved: extends merged, variables filled, defaults shown."""
     from clipforge.spec import load_preset
@@ -183,13 +195,7 @@ def presets_show(preset, sets) -> None:
 
 @presets.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--assets",
-    "asset_roots",
-    multiple=True,
-    type=click.Path(file_okay=False),
-    help="Another folder to look up assets in; repeatable.",
-)
+@assets_option
 def presets_validate(paths, asset_roots) -> None:
     """Check preset files (schema, features, assets); exit 2 if any has a problem."""
     from clipforge.errors import PresetError
@@ -219,13 +225,7 @@ def presets_schema() -> None:
 
 
 @presets.command("sheet")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The contact sheet to write (PNG or JPEG).",
-)
+@sheet_output_option
 @click.option(
     "--at",
     "at",
@@ -253,15 +253,9 @@ def presets_sheet(output, at) -> None:
     type=click.Path(dir_okay=False),
     help="A clip to preview over (default: the demo footage); repeatable.",
 )
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The contact sheet to write (PNG or JPEG).",
-)
+@sheet_output_option
 @click.option("--at", "times", multiple=True, type=float, help="A time in seconds; repeatable.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Fill a variable.")
+@variables_option
 @click.option("--watch", is_flag=True, help="Render again whenever the preset file changes.")
 def presets_preview(preset, inputs, output, times, sets, watch) -> None:
     """Stills of PRESET at several times as one labelled contact sheet."""

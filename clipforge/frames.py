@@ -7,7 +7,10 @@ import numpy as np
 
 
 def fit_frame(
-    frame: np.ndarray, size: tuple[int, int], fit: str, background: tuple[int, int, int]
+    frame: np.ndarray,
+    size: tuple[int, int],
+    fit: str,
+    background: tuple[int, int, int] = (0, 0, 0),
 ) -> np.ndarray:
     """Fit an RGB frame to `size` (W, H): cover (fill and crop the centre), contain (letterbox
     on `background`) or stretch."""
@@ -19,6 +22,8 @@ def fit_frame(
         return cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
     scale = max(w / fw, h / fh) if fit == "cover" else min(w / fw, h / fh)
     sw, sh = max(1, round(fw * scale)), max(1, round(fh * scale))
+    if fit == "cover":  # rounding must not leave the scaled frame short of the canvas
+        sw, sh = max(sw, w), max(sh, h)
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     scaled = cv2.resize(frame, (sw, sh), interpolation=interpolation)
     if fit == "cover":

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
 from clipforge.errors import InputError
 from clipforge.filters.compiler import compile_chain
 from clipforge.filters.cube import load_cube
+from clipforge.frames import fit_frame
 from clipforge.spec.assets import shipped_assets_dir
 from clipforge.spec.models import (
     AdjustFilter,
@@ -131,7 +131,7 @@ def contact_sheet(
     """
     tiles = list(tiles or default_tiles())
     # The sample is drawn at tile size, so its noise and edges are not averaged away.
-    small = sample_frame(tile_size) if frame is None else _cover(frame, tile_size)
+    small = sample_frame(tile_size) if frame is None else fit_frame(frame, tile_size, "cover")
     scale = tile_size[0] / canvas[0]
     w, h = tile_size
     rows = -(-len(tiles) // columns)
@@ -194,18 +194,6 @@ def read_frame(path: Path, at: float = 0.0) -> np.ndarray:
         for frame in reader:
             return frame
     raise InputError(f"no frame at {at:g} s", str(path))
-
-
-def _cover(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Scale to cover `size` and crop the centre (area filter: no aliasing)."""
-    w, h = size
-    fh, fw = frame.shape[:2]
-    k = max(w / fw, h / fh)
-    scaled = cv2.resize(
-        frame, (max(w, round(fw * k)), max(h, round(fh * k))), interpolation=cv2.INTER_AREA
-    )
-    y0, x0 = (scaled.shape[0] - h) // 2, (scaled.shape[1] - w) // 2
-    return np.ascontiguousarray(scaled[y0 : y0 + h, x0 : x0 + w])
 
 
 def _label_font():
