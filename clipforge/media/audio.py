@@ -13,8 +13,9 @@ import warnings
 import numpy as np
 
 from clipforge.errors import InputError, RenderError
-from clipforge.media.ffmpeg import INPUT_WHITELIST, ffmpeg_exe, input_file, run_ffmpeg
+from clipforge.media.ffmpeg import ffmpeg_exe, input_file, run_ffmpeg
 from clipforge.media.probe import MediaInfo, probe
+from clipforge.media.safety import input_options, input_url
 
 with warnings.catch_warnings():
     # pydub warns at import when no ffmpeg is on PATH (we hand it the bundled one right after)
@@ -50,7 +51,8 @@ def decode_audio(
         Array of shape (n_samples, channels), dtype float32.
 
     Raises:
-        InputError: Missing or unreadable file, or a file without an audio stream.
+        InputError: Missing, unreadable, refused (safety.py) or corrupt file, a file without an
+            audio stream, or ffmpeg timing out on it.
     """
     p = input_file(path)
     if rate <= 0 or channels <= 0:
@@ -66,7 +68,9 @@ def decode_audio(
     trim = f"atrim=start_sample={first}"
     if duration is not None:
         trim += f":end_sample={first + max(0, round(duration * rate))}"
-    args = ["-v", "error", *INPUT_WHITELIST, "-i", p, "-map", "0:a:0", "-vn", "-sn", "-dn"]
+    # The demuxer probed (and checked against the allowlist) is pinned: see safety.py.
+    args = ["-v", "error", *input_options(info.format), "-i", input_url(p)]
+    args += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
     args += ["-af", f"aresample={rate}:first_pts=0,{trim}"]
     # Mono is copied to every channel at full level; ffmpeg's own upmix would place it as a
     # centre channel 3 dB down in each of left and right.

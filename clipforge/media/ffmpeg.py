@@ -2,26 +2,32 @@
 
 Rules kept here so callers cannot get them wrong: argument lists only (never a shell), stdin is a
 pipe we own or DEVNULL, every run has a timeout, and every child is killed and reaped on close,
-on exceptions, on KeyboardInterrupt and on generator close.
+on exceptions, on KeyboardInterrupt and on generator close. On Linux every child also dies with
+us (PR_SET_PDEATHSIG): a render killed with SIGKILL leaves no ffmpeg behind. What ffmpeg may
+read is decided in safety.py.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import os
+import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from clipforge.errors import InputError, RenderError
 
-#: Input option that keeps ffmpeg from opening URLs, concat lists or anything but files and pipes.
-INPUT_WHITELIST = ("-protocol_whitelist", "file,pipe")
+#: Input option that keeps ffmpeg from opening URLs or anything but files (our own outputs; for
+#: untrusted inputs use safety.input_options, which also pins the demuxer).
+INPUT_WHITELIST = ("-protocol_whitelist", "file")
 
 _STDERR_TAIL = 1500  # characters of ffmpeg's stderr kept in error messages
 
@@ -90,6 +96,43 @@ def child_environment() -> dict[str, str]:
     return {**os.environ, **_MALLOC_ENV}
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up once in the parent (the child must not load libraries)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - no libc symbol
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return prctl
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that makes the child get SIGKILL when this process dies (Linux), or None.
+
+    The kernel sends the signal when the *thread* that started the child exits, so a process
+    must be started (and closed) by a thread that outlives it; every clipforge caller does.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        # The parent may have died between fork and prctl: then nobody would kill us.
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
 def run_ffmpeg(
     args: Sequence[str],
     timeout: float,
@@ -126,6 +169,7 @@ def run_ffmpeg(
             timeout=timeout,
             env=child_environment(),
             check=False,
+            preexec_fn=die_with_parent(),  # kills ffmpeg if we die
         )
     except subprocess.TimeoutExpired as exc:
         raise RenderError(
@@ -179,6 +223,7 @@ class FFmpegProcess:
                 bufsize=0,
                 pass_fds=tuple(pass_fds),
                 env=child_environment(),
+                preexec_fn=die_with_parent(),  # kills ffmpeg if we die
             )
         except BaseException:
             self._stderr.close()

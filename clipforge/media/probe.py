@@ -2,6 +2,10 @@
 
 `ffmpeg -hide_banner -i PATH` prints the container and stream summary on stderr and exits with
 status 1 ("At least one output file must be specified"); we parse that summary.
+
+Probing is where untrusted files are first looked at: playlists are refused by their bytes before
+ffmpeg runs, ffmpeg may only open the file itself with an allowlisted demuxer, and the probed
+demuxer and codecs are checked against the allowlists (see safety.py) before anything decodes.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ import re
 from dataclasses import dataclass
 
 from clipforge.errors import InputError, RenderError
-from clipforge.media.ffmpeg import INPUT_WHITELIST, input_file, run_ffmpeg
+from clipforge.media.ffmpeg import input_file, run_ffmpeg
+from clipforge.media.images import IMAGE_ERRORS, IMAGE_FORMATS, MAX_STILL_PIXELS
+from clipforge.media.safety import check_probed, input_options, input_url, probe_options, sniff
 
-PROBE_TIMEOUT = 30.0
+# Reading a header takes milliseconds; a file that takes longer is hostile or broken.
+PROBE_TIMEOUT = 20.0
 
 # Demuxers that read one still image (ffmpeg reports "Duration: N/A" for them).
 _IMAGE_DEMUXERS = re.compile(r"^(image2|\w+_pipe)$")
@@ -39,6 +46,7 @@ _RE_ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(?P<deg>-?\d+)", re.M)
 _RE_HZ = re.compile(r"(?P<rate>\d+) Hz")
 _RE_TIME = re.compile(r"time=\s*(?P<h>\d+):(?P<m>\d+):(?P<s>\d+(?:\.\d+)?)")
 _RE_FRAME = re.compile(r"frame=\s*(?P<n>\d+)")
+_RE_SUBTITLE = re.compile(r"^\s*Stream #0:\d+\S*: Subtitle: ", re.M)
 
 
 @dataclass(frozen=True)
@@ -113,15 +121,17 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         A MediaInfo.
 
     Raises:
-        InputError: Missing, empty, non-regular, unreadable or non-media file; the message names
-            the file and quotes ffmpeg shortly.
+        InputError: Missing, empty, non-regular, unreadable or non-media file, a playlist or
+            concat list, or a format or codec not on the allowlists (safety.py); the message
+            names the file and quotes ffmpeg shortly.
     """
     p = input_file(path)
+    sniff(p)  # playlists and concat lists are refused before ffmpeg ever opens them
     still = _probe_still(p)
     if still is not None:
         return still
     try:
-        proc = run_ffmpeg([*INPUT_WHITELIST, "-i", p], PROBE_TIMEOUT, check=False)
+        proc = run_ffmpeg([*probe_options(), "-i", input_url(p)], PROBE_TIMEOUT, check=False)
     except RenderError as exc:
         raise InputError(f"probing timed out: {exc}", p) from None
     text = proc.stderr.decode("utf-8", "replace")
@@ -132,9 +142,19 @@ def parse_probe(path: str, text: str) -> MediaInfo:
     """Build a MediaInfo from the stderr of ``ffmpeg -hide_banner -i PATH`` (pure function)."""
     m_in = _RE_INPUT.search(text)
     if m_in is None:
+        if "Error opening input: Invalid argument" in text:
+            # What ffmpeg says when -format_whitelist refused the detected demuxer.
+            raise InputError("not a media format clipforge accepts", path)
         raise InputError(f"not a readable media file (ffmpeg: {_complaint(text)})", path)
     fmt = m_in.group("fmt")
     video, audio = _streams(text)
+    check_probed(
+        path,
+        fmt,
+        _codec(video[0]) if video else None,
+        _codec(audio[0]) if audio else None,
+        subtitles=bool(_RE_SUBTITLE.search(text)),
+    )
     if video is None and audio is None:
         raise InputError("contains no video or audio stream", path)
 
@@ -150,7 +170,10 @@ def parse_probe(path: str, text: str) -> MediaInfo:
     is_image = False
     if video is not None:
         head, block = video
-        fields.update(_video_fields(head))
+        try:
+            fields.update(_video_fields(head))
+        except InputError as exc:
+            raise InputError(str(exc), path) from None
         cw, ch = int(fields.pop("_w")), int(fields.pop("_h"))  # type: ignore[call-overload]
         sar = float(fields["sar"])  # type: ignore[arg-type]
         fps = float(fields.pop("_fps"))  # type: ignore[arg-type]
@@ -167,7 +190,7 @@ def parse_probe(path: str, text: str) -> MediaInfo:
     if is_image:
         duration = 0.0
     elif duration is None:
-        duration = _measure_duration(path)
+        duration = _measure_duration(path, fmt)
     frame_count = 1 if is_image else (round(duration * fps) if video is not None else 0)
     return MediaInfo(
         path=path,
@@ -182,6 +205,12 @@ def parse_probe(path: str, text: str) -> MediaInfo:
         frame_count=frame_count,
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _codec(rest: str) -> str | None:
+    """The codec name at the start of a stream description ("h264 (High) (avc1 / ...), ...")."""
+    words = rest.split(",", 1)[0].split()
+    return words[0] if words else None
 
 
 def _complaint(text: str) -> str:
@@ -307,11 +336,12 @@ def _rotation(block: str) -> int:
     return round(deg / 90.0) % 4 * 90
 
 
-def _measure_duration(path: str) -> float:
+def _measure_duration(path: str, fmt: str) -> float:
     """Decode the whole file to nowhere and read the last ``time=`` (when the header lacks it)."""
+    args = [*input_options(fmt), "-i", input_url(path), "-map", "0:v:0?", "-map", "0:a:0?"]
     try:
         proc = run_ffmpeg(
-            [*INPUT_WHITELIST, "-i", path, "-map", "0:v:0?", "-map", "0:a:0?", "-f", "null", "-"],
+            [*args, "-f", "null", "-"],
             PROBE_TIMEOUT * 4,
             check=False,
         )
@@ -330,17 +360,27 @@ _EXIF_ROTATION = {1: 0, 2: 0, 3: 180, 4: 180, 5: 90, 6: 90, 7: 270, 8: 270}
 
 
 def _probe_still(path: str) -> MediaInfo | None:
-    """MediaInfo for a single-frame image Pillow can read, else None (let ffmpeg try)."""
+    """MediaInfo for a single-frame image Pillow can read, else None (let ffmpeg try).
+
+    Only the allowlisted formats are tried; a picture over `MAX_STILL_PIXELS` is refused here
+    rather than handed to ffmpeg, which would decode it whole.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
+        with Image.open(path, formats=IMAGE_FORMATS) as im:
+            w, h = im.size
+            if w * h > MAX_STILL_PIXELS:
+                raise InputError(
+                    f"image is {w}x{h} px, more than the {MAX_STILL_PIXELS} pixels allowed", path
+                )
             if getattr(im, "n_frames", 1) > 1:
                 return None  # animated GIF/WebP/APNG: ffmpeg treats it as video
-            w, h = im.size
             orientation = im.getexif().get(0x0112, 1)
             fmt, mode = im.format or "", im.mode
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError as exc:
+        raise InputError(f"image too large ({exc})", path) from None
+    except (UnidentifiedImageError, *IMAGE_ERRORS):
         return None
     rotation = _EXIF_ROTATION.get(orientation, 0)
     if rotation in (90, 270):

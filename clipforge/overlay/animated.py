@@ -4,9 +4,10 @@ Every frame is decoded at load time into premultiplied RGBA with its own duratio
 frame later is a lookup: `SpriteFrames.index_at(local_t)` answers which frame shows at a time
 after the layer's start, looping or holding the last frame.
 
-Sticker files are untrusted input: a frame may not exceed `MAX_STICKER_PIXELS`, and an animation
-may not exceed `MAX_STICKER_FRAMES` frames nor `MAX_ANIMATED_PIXELS` pixels over all its frames
-(checked from the header, before anything is decoded).
+Sticker files are untrusted input: only the formats of `media.images.IMAGE_FORMATS` are read, a
+frame may not exceed `MAX_STICKER_PIXELS`, and an animation may not exceed `MAX_STICKER_FRAMES`
+frames nor `MAX_ANIMATED_PIXELS` pixels over all its frames (checked from the header, before
+anything is decoded); a corrupt or truncated file is an InputError naming it.
 """
 
 from __future__ import annotations
@@ -18,17 +19,16 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from clipforge.errors import InputError
+from clipforge.media.images import MAX_STICKER_PIXELS, open_image
 from clipforge.overlay.sprite import premultiply
 
-# Stickers are small: anything bigger than this is a mistake or a decompression bomb.
-MAX_STICKER_PIXELS = 4096 * 4096
 # An animated sticker holds all its frames in memory: 2**25 px is 128 MiB of RGBA
 # (e.g. 512x512 x 128 frames).
 MAX_ANIMATED_PIXELS = 2**25
-MAX_STICKER_FRAMES = 1000
+# 300 frames is 10 s at 30 fps: a sticker loops, it is not a video.
+MAX_STICKER_FRAMES = 300
 # Browsers show GIF frames of 0-10 ms as 100 ms; so do we (such files exist in the wild).
 MIN_FRAME_MS = 11
 DEFAULT_FRAME_MS = 100
@@ -107,20 +107,17 @@ def load_sticker(path: Path) -> SpriteFrames:
     Raises:
         InputError: the file cannot be read, or is larger than the caps allow.
     """
-    try:
-        with Image.open(path) as image:
-            count = int(getattr(image, "n_frames", 1))
-            _check_size(image.width, image.height, count, path)
-            frames, durations = [], []
-            for index in range(count):
-                image.seek(index)
-                # convert() composes the frame with the earlier ones (GIF/APNG disposal).
-                frames.append(premultiply(np.asarray(image.convert("RGBA"))))
-                durations.append(_frame_seconds(image.info.get("duration")))
-    except InputError:
-        raise
-    except (OSError, ValueError, EOFError, Image.DecompressionBombError) as exc:
-        raise InputError(f"cannot read sticker image: {exc}", str(path)) from exc
+    # open_image checks format, file size and frame size, and turns Pillow's errors while
+    # decoding (corrupt or truncated data) into InputError naming the file.
+    with open_image(path, MAX_STICKER_PIXELS, "sticker image") as image:
+        count = int(getattr(image, "n_frames", 1))
+        _check_size(image.width, image.height, count, path)
+        frames, durations = [], []
+        for index in range(count):
+            image.seek(index)
+            # convert() composes the frame with the earlier ones (GIF/APNG disposal).
+            frames.append(premultiply(np.asarray(image.convert("RGBA"))))
+            durations.append(_frame_seconds(image.info.get("duration")))
     if count == 1:
         return SpriteFrames.still(frames[0])
     return SpriteFrames(tuple(frames), tuple(durations))

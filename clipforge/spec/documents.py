@@ -91,7 +91,11 @@ def _record(
 
 def _parse_yaml(text: str, file: str | None, check_duplicates: bool) -> tuple[Any, LineMap]:
     lines = LineMap(file)
-    loader = _SafeLoader(text)
+    try:
+        # The reader checks for unprintable characters already here.
+        loader = _SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise PresetError(Problem(f"YAML syntax error: {exc}", file)) from None
     try:
         node = loader.get_single_node()
         if node is None:

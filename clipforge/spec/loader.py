@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -112,13 +112,21 @@ def _resolve_extends(ref: Any, base_dir: Path, lines: LineMap) -> Path:
         return found
     if _SCHEME.match(ref) or Path(ref).is_absolute() or ref.startswith(("/", "\\")):
         raise refuse(f"expected a path relative to the preset's folder, found '{ref}'")
-    path = base_dir / ref.replace("\\", "/")
+    relative = ref.replace("\\", "/")
+    # Like assets, a parent preset lives in the preset's folder or below: an untrusted preset
+    # must not make us read (and quote in errors) files elsewhere.
+    if ".." in PurePosixPath(relative).parts or "\x00" in relative:
+        raise refuse(f"extends '{ref}': paths may not contain '..'; keep parents beside the preset")
+    path = base_dir / relative
     try:
         exists = path.is_file()
-    except (OSError, ValueError):
-        exists = False
+        inside = exists and path.resolve().is_relative_to(base_dir.resolve())
+    except (OSError, ValueError, RuntimeError):
+        exists = inside = False
     if not exists:
         raise refuse(f"extends '{ref}': no such file ({path})")
+    if not inside:
+        raise refuse(f"extends '{ref}' resolves outside the preset's folder (a symlink)")
     return path
 
 
