@@ -17,7 +17,9 @@ from clipforge.spec import (
     check_supported,
     load_preset,
     preset_from_dict,
+    support,
 )
+from clipforge.spec.support import Unsupported
 
 
 def _unsupported_keys(preset: Preset) -> set[str | None]:
@@ -69,7 +71,39 @@ def test_defaults_and_supported_features_pass() -> None:
     )
 
 
-def test_unsupported_uses_are_all_listed() -> None:
+@pytest.fixture
+def fake_table(monkeypatch) -> None:
+    """Every feature of the format is built now: the table's machinery is tested on stand-ins."""
+    monkeypatch.setattr(
+        support,
+        "UNSUPPORTED",
+        [
+            Unsupported("timeline.speed", lambda v, _: v != 1, "timeline speed"),
+            Unsupported("stickers[*].loop", lambda v, _: v is False, "holding the last frame"),
+            Unsupported("limit.policy", lambda v, _: v == "fit", "limit policy fit"),
+        ],
+    )
+
+
+def test_everything_in_the_format_is_supported() -> None:
+    check_supported(
+        preset_from_dict(
+            {
+                "clipforge": 1,
+                "timeline": {
+                    "speed": 2,
+                    "cut_on_beat": True,
+                    "segments": [{"input": 0, "in": 1, "reverse": True}],
+                    "still_motion": "zoom-in",
+                    "transition": {"type": "wipe-left"},
+                },
+                "limit": {"policy": "fit"},
+            }
+        )
+    )
+
+
+def test_unsupported_uses_are_all_listed(fake_table) -> None:
     preset = preset_from_dict(
         {
             "clipforge": 1,
@@ -83,20 +117,16 @@ def test_unsupported_uses_are_all_listed() -> None:
             "audio": {"loudness": -16, "effects": [{"file": "a.wav", "at": 1}]},
         }
     )
-    assert _unsupported_keys(preset) == {
-        "timeline.speed",
-        "timeline.cut_on_beat",
-        "canvas.fit",
-    }
+    assert _unsupported_keys(preset) == {"timeline.speed", "stickers[0].loop"}
 
 
-def test_api_defaults_count_as_unset_but_explicit_values_count() -> None:
+def test_api_defaults_count_as_unset_but_explicit_values_count(fake_table) -> None:
     check_supported(Preset(clipforge=1, filters=[AdjustFilter(saturation=1.2)], audio=Audio()))
     check_supported(Preset(clipforge=1, audio=Audio(loudness=-14, duck=Duck())))
     assert _unsupported_keys(Preset(clipforge=1, timeline=Timeline(speed=2))) == {"timeline.speed"}
 
 
-def test_problems_carry_file_and_line(tmp_path: Path) -> None:
+def test_problems_carry_file_and_line(tmp_path: Path, fake_table) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(
         "clipforge: 1\nstickers:\n  - image: a.png\nlimit:\n  policy: fit\n", encoding="utf-8"

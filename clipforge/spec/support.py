@@ -31,15 +31,7 @@ def _explicit(field: str) -> Callable[[Any, BaseModel], bool]:
     return lambda value, owner: field in owner.model_fields_set and value is not None
 
 
-UNSUPPORTED: list[Unsupported] = [
-    Unsupported("timeline.segments", lambda v, _: bool(v), "per-input segments"),
-    Unsupported("timeline.speed", lambda v, _: v != 1, "timeline speed"),
-    Unsupported("timeline.still_motion", lambda v, _: v != "none", "Ken Burns motion on stills"),
-    Unsupported("timeline.transition", lambda v, _: v.type != "none", "transitions"),
-    Unsupported("timeline.cut_on_beat", lambda v, _: v is True, "cutting on the beat"),
-    Unsupported("canvas.fit", lambda v, _: v == "contain-blur", "fit contain-blur"),
-    Unsupported("limit.policy", lambda v, _: v == "fit", "limit policy fit"),
-]
+UNSUPPORTED: list[Unsupported] = []
 
 
 def _tokens(pattern: str) -> list[str]:

@@ -1,0 +1,43 @@
+"""Inputs -> clips on the output timeline -> frames.
+
+- `sources`: what an input is (video, still, image sequence, frames from code).
+- `plan`: segments, speed, transitions, the length limit: the `Plan` of `Clip`s.
+- `beats`: `cut_on_beat`, moving cuts onto the music's beats.
+- `frames`, `stills`, `transitions`, `compose`: the frames of a clip and of the whole plan.
+"""
+
+from clipforge.timeline.compose import timeline_frames
+from clipforge.timeline.frames import clip_frames
+from clipforge.timeline.plan import (
+    MAX_SPEED,
+    MIN_SPEED,
+    Clip,
+    Plan,
+    apply_limit,
+    plan_timeline,
+)
+from clipforge.timeline.sources import (
+    IMAGE_SUFFIXES,
+    FrameSource,
+    ImageSequence,
+    classify,
+    image_sequence,
+)
+from clipforge.timeline.transitions import TRANSITIONS
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "MAX_SPEED",
+    "MIN_SPEED",
+    "TRANSITIONS",
+    "Clip",
+    "FrameSource",
+    "ImageSequence",
+    "Plan",
+    "apply_limit",
+    "classify",
+    "clip_frames",
+    "image_sequence",
+    "plan_timeline",
+    "timeline_frames",
+]

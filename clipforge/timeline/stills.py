@@ -1,0 +1,90 @@
+"""Stills on the timeline, optionally with Ken Burns motion (`timeline.still_motion`).
+
+The still is fitted once to a canvas `MARGIN` times larger than the output; each frame is a
+sub-pixel `cv2.warpAffine` view into it, eased so the move starts and ends at rest. Zooms move
+between the whole enlarged still and a canvas-sized window of its centre; pans slide a
+canvas-sized window across it (pan-left: the picture moves to the left).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from clipforge.media import read_image
+from clipforge.timeline.transitions import ease
+
+MARGIN = 1.2
+"""How much larger than the canvas the still is fitted when it moves."""
+
+MOTIONS = ("zoom-in", "zoom-out", "pan-left", "pan-right")
+
+
+def _even(x: float) -> int:
+    return max(2, round(x / 2) * 2)
+
+
+def view(size: tuple[int, int], big: tuple[int, int], motion: str, p: float):
+    """(zoom, centre x, centre y) of the view at eased progress `p` in the enlarged still.
+
+    The zoom is how many still pixels one output pixel spans (1: canvas-sized window).
+    """
+    (w, h), (bw, bh) = size, big
+    cx, cy = bw / 2.0, bh / 2.0
+    whole = min(bw / w, bh / h)  # the largest window that stays inside the still
+    if motion == "zoom-in":
+        return whole + (1.0 - whole) * p, cx, cy
+    if motion == "zoom-out":
+        return 1.0 + (whole - 1.0) * p, cx, cy
+    left, right = w / 2.0, bw - w / 2.0
+    if motion == "pan-left":  # the window travels right, so the picture moves left
+        return 1.0, left + (right - left) * p, cy
+    if motion == "pan-right":
+        return 1.0, right + (left - right) * p, cy
+    raise ValueError(f"unknown still motion {motion!r}")
+
+
+def still_frames(
+    path: Path,
+    count: int,
+    size: tuple[int, int],
+    fit: str,
+    background: tuple[int, int, int],
+    motion: str = "none",
+    reverse: bool = False,
+) -> Iterator[np.ndarray]:
+    """`count` canvas frames of a still, moving as `motion` says (backwards when `reverse`).
+
+    Args:
+        path: the image file.
+        count: frames wanted.
+        size: canvas (width, height).
+        fit: how the image fits the canvas (cover, contain, stretch).
+        background: padding colour for contain.
+        motion: "none" or one of MOTIONS.
+        reverse: play the motion backwards (a reversed segment).
+    """
+    if motion == "none":
+        still = read_image(path, size, fit, background)
+        for _ in range(count):
+            yield still.copy()  # the frame loop draws on its frames
+        return
+    w, h = size
+    big = (_even(w * MARGIN), _even(h * MARGIN))
+    still = read_image(path, big, fit, background)
+    for k in range(count):
+        p = k / (count - 1) if count > 1 else 0.0
+        z, cx, cy = view(size, big, motion, ease(1.0 - p if reverse else p))
+        # Output pixel centre (x + 0.5) maps to still pixel centre: x0 + z (x + 0.5) - 0.5.
+        x0, y0 = cx - z * w / 2.0, cy - z * h / 2.0
+        m = np.array([[z, 0.0, x0 + 0.5 * z - 0.5], [0.0, z, y0 + 0.5 * z - 0.5]])
+        yield cv2.warpAffine(
+            still,
+            m,
+            (w, h),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
