@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from clipforge.media.blurfit import contain_blur
+
 
 def fit_frame(
     frame: np.ndarray,
@@ -12,12 +14,24 @@ def fit_frame(
     fit: str,
     background: tuple[int, int, int] = (0, 0, 0),
 ) -> np.ndarray:
-    """Fit an RGB frame to `size` (W, H): cover (fill and crop the centre), contain (letterbox
-    on `background`) or stretch."""
+    """Fit an RGB frame to `size` (W, H).
+
+    Args:
+        frame: (H, W, 3) uint8 RGB.
+        size: Canvas (width, height).
+        fit: "cover" (fill and crop the centre), "contain" (letterbox on `background`),
+            "contain-blur" (over a blurred, dimmed copy of itself) or "stretch".
+        background: RGB letterbox colour for "contain".
+
+    Returns:
+        The frame itself when it already has the canvas size, else a new array.
+    """
     w, h = size
     fh, fw = frame.shape[:2]
     if (fw, fh) == (w, h):
         return frame
+    if fit == "contain-blur":
+        return contain_blur(frame, (w, h))
     if fit == "stretch":
         return cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
     scale = max(w / fw, h / fh) if fit == "cover" else min(w / fw, h / fh)

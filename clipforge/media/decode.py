@@ -1,13 +1,13 @@
 """Decoding footage and stills straight to the canvas: ffmpeg does all geometry.
 
 ffmpeg autorotates (its default), applies speed, the canvas frame rate, the fit (scale + crop,
-scale + pad, or plain scale) and hands over BT.601 limited-range yuv420p, which OpenCV turns into
-RGB in about a millisecond per 1080x1920 frame (see colour.py for why this pipe and matrix).
+scale + pad, scale over a blurred copy, or plain scale) and hands over BT.601 limited-range
+yuv420p, which OpenCV turns into RGB in about a millisecond per 1080x1920 frame (see colour.py
+for why this pipe and matrix).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import queue
 import threading
@@ -19,15 +19,23 @@ import cv2
 import numpy as np
 
 from clipforge.errors import InputError, RenderError
+from clipforge.media import blurfit
 from clipforge.media.colour import source_matrix, source_range, sws_name, to_bt601_filters
-from clipforge.media.ffmpeg import INPUT_WHITELIST, FFmpegProcess, input_file
+from clipforge.media.ffmpeg import FFmpegProcess, input_file
+from clipforge.media.images import MAX_STILL_PIXELS, open_image
 from clipforge.media.probe import MediaInfo, probe
+from clipforge.media.safety import input_options, input_url
 
-Fit = Literal["cover", "contain", "stretch"]
+Fit = Literal["cover", "contain", "contain-blur", "stretch"]
 Size = tuple[int, int]
 RGB = tuple[int, int, int]
 
 _END = object()  # end-of-stream marker in the prefetch queue
+
+# A source frame counts as shown from its timestamp on, give or take this many seconds: files
+# with millisecond timestamps (WebM, MKV) store 30 fps as 0, 33, 67 ms, and frame 2 would
+# otherwise miss its tick at 66.7 ms by a rounding error and show one frame late.
+TIMESTAMP_SLACK = 0.002
 
 
 def fps_arg(fps: float) -> str:
@@ -50,6 +58,7 @@ def fit_geometry(src: Size, canvas: Size, fit: Fit) -> tuple[Size, tuple[int, in
 
     cover: scale so both sides cover the canvas, then crop the centre (offset into the scaled
     picture). contain: scale to fit inside, then pad (offset of the picture on the canvas).
+    contain-blur: as contain (the sharp picture; the blurred background is always the canvas).
     stretch: the canvas size, offset (0, 0).
     """
     (sw, sh), (cw, ch) = src, canvas
@@ -60,12 +69,12 @@ def fit_geometry(src: Size, canvas: Size, fit: Fit) -> tuple[Size, tuple[int, in
         w, h = max(cw, round(sw * k)), max(ch, round(sh * k))
         # Even offsets: yuv420p crops snap to the chroma grid anyway.
         return (w, h), ((w - cw) // 4 * 2, (h - ch) // 4 * 2)
-    if fit == "contain":
+    if fit in ("contain", "contain-blur"):
         k = min(cw / sw, ch / sh)
         w, h = min(cw, max(2, round(sw * k))), min(ch, max(2, round(sh * k)))
         w, h = w - w % 2, h - h % 2  # even, so the yuv420p padding offsets stay exact
         return (w, h), ((cw - w) // 2 // 2 * 2, (ch - h) // 2 // 2 * 2)
-    raise ValueError(f"fit must be cover, contain or stretch, got {fit!r}")
+    raise ValueError(f"fit must be cover, contain, contain-blur or stretch, got {fit!r}")
 
 
 def _hex(colour: RGB) -> str:
@@ -76,22 +85,34 @@ def _hex(colour: RGB) -> str:
 def build_video_filter(
     info: MediaInfo, size: Size, fps: float, fit: Fit, background: RGB, speed: float
 ) -> str:
-    """The -vf chain: speed, constant frame rate, geometry, then BT.601 yuv420p for OpenCV."""
+    """The -vf chain: speed, constant frame rate, geometry, then BT.601 yuv420p for OpenCV.
+
+    Constant frame rate from any source, variable frame rate included: the frame shown at
+    canvas time t is the source frame with the latest timestamp <= t (within
+    `TIMESTAMP_SLACK`), and the first canvas frame is at source time 0 of the (trimmed) input,
+    so a late first frame is held from 0 instead of pulling the whole clip early.
+    """
     cw, ch = size
     matrix = sws_name(source_matrix(info))
     rng = source_range(info)
-    chain: list[str] = []
-    if speed != 1.0:
-        chain.append(f"setpts=PTS/{speed!r}")
-    # fps before scaling: dropped frames are never scaled.
-    chain.append(f"fps={fps_arg(fps)}")
-    (sw, sh), (x, y) = fit_geometry((info.width, info.height), size, fit)
+    # Microsecond time base first: the shift below and the speed division are exact in it, even
+    # for sources with coarse time bases (1/30) where setpts would truncate to whole frames.
+    pts = "PTS" if speed == 1.0 else f"PTS/{speed!r}"
+    chain = ["settb=AVTB", f"setpts={pts}-{TIMESTAMP_SLACK}/TB"]
+    # fps before scaling: dropped frames are never scaled. round=up puts a frame on the first
+    # tick at or after its timestamp (sample and hold); ffmpeg's default, round=near, would
+    # show a frame up to half a canvas frame before it was captured.
+    chain.append(f"fps={fps_arg(fps)}:start_time=0:round=up")
+    src = (info.width, info.height)
+    (sw, sh), (x, y) = fit_geometry(src, size, fit)
     # Same matrix in and out: swscale only resizes and maps the range to tv; the matrix change
     # happens in colormatrix (more accurate than swscale's yuv->yuv path, see colour.py).
-    chain.append(
-        f"scale={sw}:{sh}:in_color_matrix={matrix}:out_color_matrix={matrix}"
-        f":in_range={rng}:out_range=tv"
-    )
+    scale_opts = f"in_color_matrix={matrix}:out_color_matrix={matrix}:in_range={rng}:out_range=tv"
+    if fit == "contain-blur":
+        background = fit_geometry(src, blurfit.small_size(size), "cover")
+        chain.append(blurfit.ffmpeg_graph(scale_opts, size, background, ((sw, sh), (x, y))))
+    else:
+        chain.append(f"scale={sw}:{sh}:{scale_opts}")
     # The scale tags frames with the matrix, so pad draws the background with the right one.
     chain.append(f"setparams=colorspace={_setparams_csp(matrix)}:range=tv")
     if fit == "cover" and (sw, sh) != size:
@@ -124,7 +145,7 @@ class VideoReader:
     reading and colour conversion overlap with the caller's own per-frame work.
 
     Exactly `frame_count` frames are produced: when ffmpeg delivers a few frames fewer than the
-    container's duration promised (rounding at the end, up to one second), the last frame is
+    container's duration promised (rounding at the end, at most two), the last frame is
     repeated; `padded_frames` counts those. A larger shortfall raises InputError.
     """
 
@@ -151,13 +172,14 @@ class VideoReader:
         self.frames_read = 0
         w, h = self.size
         self._frame_bytes = w * h * 3 // 2
-        args = ["-v", "error", *INPUT_WHITELIST]
+        # Files only, and the demuxer probe checked (safety.py).
+        args = ["-v", "error", *input_options(info.format)]
         if start > 0:
             args += ["-ss", f"{start:.6f}"]  # input option: fast and (since ffmpeg 2.1) accurate
         if duration is not None:
             args += ["-t", f"{duration:.6f}"]
         # Two decoding threads keep up with the frame loop; more only hold more frames in memory.
-        args += ["-threads", "2", "-i", path, "-map", "0:v:0", "-an", "-sn", "-dn"]
+        args += ["-threads", "2", "-i", input_url(path), "-map", "0:v:0", "-an", "-sn", "-dn"]
         args += ["-vf", build_video_filter(info, self.size, fps, fit, background, speed)]
         args += ["-frames:v", str(self.frame_count), "-f", "rawvideo", "-pix_fmt", "yuv420p"]
         args += ["pipe:1"]
@@ -229,7 +251,9 @@ class VideoReader:
         rc = self._proc.wait(10.0)
         error = self._error
         missing = self.frame_count - self.frames_read
-        tolerance = max(3, math.ceil(self.fps))
+        # Rounded container durations explain a frame or two, no more: a larger shortfall is
+        # a truncated file, and repeating its last frame would hide that.
+        tolerance = 2
         if (
             error is None
             and not timed_out
@@ -289,8 +313,8 @@ def open_video(
         path: A video file.
         size: Canvas (width, height), both even.
         fps: Canvas frame rate; output is constant frame rate (frames duplicated or dropped).
-        fit: "cover" (scale and crop the centre), "contain" (scale and pad with `background`)
-            or "stretch".
+        fit: "cover" (scale and crop the centre), "contain" (scale and pad with `background`),
+            "contain-blur" (scale over a blurred, dimmed cover-fitted copy) or "stretch".
         background: RGB padding colour for "contain".
         start: Seconds into the source where the clip starts (accurate seek).
         duration: Seconds of source to use (None: to the end).
@@ -329,6 +353,15 @@ def read_image(
 
     EXIF orientation is honoured; transparency is flattened onto `background`.
 
+    Args:
+        path: The image file.
+        size: Canvas (width, height).
+        fit: "cover", "contain", "contain-blur" or "stretch" (as for `open_video`).
+        background: RGB padding colour for "contain" (and under transparency).
+
+    Returns:
+        The fitted image.
+
     Raises:
         InputError: Missing or unreadable image.
     """
@@ -340,7 +373,7 @@ def read_image(
         raise ValueError(f"bad canvas size {size}")
     bg = tuple(max(0, min(255, int(c))) for c in background)
     try:
-        with Image.open(p) as im:
+        with open_image(p, MAX_STILL_PIXELS) as im:
             im.load()
             img = ImageOps.exif_transpose(im) or im
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
@@ -358,6 +391,11 @@ def read_image(
         out = img.resize((cw, ch), resample)
     elif fit == "cover":
         out = img.resize((sw, sh), resample).crop((x, y, x + cw, y + ch))
+    elif fit == "contain-blur":
+        # The same look as videos get from ffmpeg, made with OpenCV (see blurfit).
+        canvas = blurfit.blurred_background(np.asarray(img), (cw, ch))
+        canvas[y : y + sh, x : x + sw] = np.asarray(img.resize((sw, sh), resample))
+        return canvas
     else:
         out = Image.new("RGB", (cw, ch), bg)
         out.paste(img.resize((sw, sh), resample), (x, y))
