@@ -20,11 +20,17 @@ Usage::
     python benchmarks/reference_job.py --skip-moviepy       # moviepy takes ~2 min a run
     python benchmarks/reference_job.py --only ffmpeg,moviepy --runs 1 --json out/bench.json
     python benchmarks/reference_job.py --draft              # adds clipforge --draft
+    python benchmarks/reference_job.py --seconds 60         # a 60 s job (limit raised)
+    python benchmarks/reference_job.py --still              # also: one preview still in process
+
+Besides wall time and peak memory, the CPU time of each way's process tree is reported (user +
+system; steadier than wall time when the machine is shared) and which process held the memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -34,7 +40,7 @@ import statistics
 import subprocess
 import sys
 import wave
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -89,9 +95,9 @@ def roboto() -> Path:
 
 
 def make_input(cache: Path, source: str) -> Path:
-    """Make (once) the 15 s 1080x1920 30 fps H.264 + AAC input clip in ``cache``."""
+    """Make (once) the SECONDS long 1080x1920 30 fps H.264 + AAC input clip in ``cache``."""
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"input-{source}.mp4"
+    path = cache / (f"input-{source}.mp4" if SECONDS == 15 else f"input-{source}-{SECONDS:g}s.mp4")
     if path.exists():
         return path
     tmp = path.with_suffix(".part.mp4")
@@ -193,11 +199,36 @@ def make_input(cache: Path, source: str) -> Path:
 # --------------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def job_seconds(seconds: float) -> Iterator[None]:
+    """Within the block, SECONDS (the job length every way and check uses) is `seconds`."""
+    global SECONDS
+    saved, SECONDS = SECONDS, float(seconds)
+    try:
+        yield
+    finally:
+        SECONDS = saved
+
+
+def job_preset(cache: Path | None = None) -> Path:
+    """The reference preset; for jobs longer than its 15 s limit, a copy with the limit raised."""
+    if SECONDS <= 15:
+        return PRESET
+    import yaml
+
+    spec = yaml.safe_load(PRESET.read_text(encoding="utf-8"))
+    spec["limit"] = {**spec.get("limit", {}), "max_seconds": SECONDS}
+    path = (cache or DEFAULT_CACHE) / f"reference-{SECONDS:g}s.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def clipforge_cmd(src: Path, out: Path, draft: bool = False) -> list[str]:
     """``clipforge render INPUT --preset benchmarks/reference.yaml -o OUT`` [--draft]."""
     script = Path(sys.executable).with_name("clipforge")
     exe = [str(script)] if script.exists() else [sys.executable, "-m", "clipforge"]
-    cmd = [*exe, "render", str(src), "--preset", str(PRESET), "-o", str(out)]
+    cmd = [*exe, "render", str(src), "--preset", str(job_preset()), "-o", str(out), "-q"]
     return [*cmd, "--draft"] if draft else cmd
 
 
@@ -285,11 +316,51 @@ def moviepy_cmd(src: Path, out: Path, cache: Path) -> list[str]:
         str(Path(__file__).resolve()),
         "--worker",
         "moviepy",
+        "--seconds",
+        f"{SECONDS:g}",
         "--cache",
         str(cache),
         str(src),
         str(out),
     ]
+
+
+# The presets the still benchmark looks at: the reference job and catalog looks with a 3D LUT,
+# grain, a blur and animated layers.
+STILL_PRESETS = ("reference", "teal-orange", "vintage", "noir", "glitch", "birthday")
+STILL_AT = 2.5
+
+
+def still_cmd(src: Path) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--worker", "still", str(src)]
+
+
+def still_job(src: Path) -> dict[str, dict[str, float]]:
+    """In process, after the imports: one preview still of a preset at a time, timed.
+
+    For each preset, over the demo footage and over the reference input: the first still
+    (the preset compiled: LUT baked, stickers loaded) and the median of three more (a designer
+    looking again). Printed as JSON for the parent process.
+    """
+    import time
+
+    from clipforge.preview import render_stills
+
+    results: dict[str, dict[str, float]] = {}
+    for name in STILL_PRESETS:
+        preset = str(PRESET) if name == "reference" else name
+        for source, inputs in (("demo", ()), ("input", (str(src),))):
+            times = []
+            for _ in range(4):
+                t0 = time.perf_counter()
+                render_stills(preset, [STILL_AT], inputs=inputs)
+                times.append(time.perf_counter() - t0)
+            results[f"{name} over {source}"] = {
+                "first_s": round(times[0], 3),
+                "again_s": round(statistics.median(times[1:]), 3),
+            }
+    print(json.dumps(results))
+    return results
 
 
 def vignette_mask(
@@ -423,6 +494,7 @@ def rotate(ways: Sequence[str], run: int) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global SECONDS  # --seconds sets the job length for every way
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each way (median taken)")
     parser.add_argument(
@@ -432,6 +504,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--skip-moviepy", action="store_true", help="leave moviepy out")
     parser.add_argument("--draft", action="store_true", help="also run clipforge --draft")
+    parser.add_argument(
+        "--still", action="store_true", help="also time preview stills in process (see still_job)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=SECONDS, help="job length in seconds (default 15)"
+    )
+    parser.add_argument(
+        "--scaling",
+        type=float,
+        metavar="SECONDS",
+        help="also run clipforge on a job this long (limit raised), alternated with the others",
+    )
     parser.add_argument("--json", type=Path, help="save the figures to this JSON file")
     parser.add_argument(
         "--cache",
@@ -449,10 +533,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    SECONDS = float(args.seconds)
 
     if args.worker == "moviepy":  # the child process of the moviepy way
         src, out = args.paths
         moviepy_job(src, out, args.cache)
+        return 0
+    if args.worker == "still":
+        still_job(*args.paths)
         return 0
 
     ways = [w.strip() for w in args.only.split(",") if w.strip()]
@@ -463,13 +551,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         ways = [w for w in ways if w != "moviepy"]
     if args.draft and "clipforge" in ways:
         ways.append("clipforge-draft")
-    if not ways:
+    long_way = f"clipforge-{args.scaling:g}s" if args.scaling else None
+    if long_way:
+        ways.append(long_way)
+    if not ways and not args.still:
         parser.error("nothing to run")
 
     cache = args.cache.resolve()
     src = make_input(cache, args.source)
     outs = {w: cache / f"out-{w}.mp4" for w in ways}
+    lengths = {w: SECONDS for w in ways}
+    if long_way:
+        lengths[long_way] = args.scaling
+        with job_seconds(args.scaling):
+            long_src = make_input(cache, args.source)
+
+    def long_cmd() -> list[str]:
+        with job_seconds(args.scaling):
+            return clipforge_cmd(long_src, outs[long_way])
+
     commands = {
+        long_way: long_cmd,
         "clipforge": lambda: clipforge_cmd(src, outs["clipforge"]),
         "clipforge-draft": lambda: clipforge_cmd(src, outs["clipforge-draft"], draft=True),
         "ffmpeg": lambda: ffmpeg_cmd(src, outs["ffmpeg"], cache),
@@ -484,11 +586,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             outs[way].unlink(missing_ok=True)
             m = measure(commands[way](), cwd=REPO, timeout=args.timeout)
-            check = (
-                probe(outs[way], (W // 2, H // 2) if way.endswith("draft") else (W, H))
-                if m.ok
-                else {"ok": False, "why": f"exit {m.returncode}"}
-            )
+            with job_seconds(lengths[way]):
+                check = (
+                    probe(outs[way], (W // 2, H // 2) if way.endswith("draft") else (W, H))
+                    if m.ok
+                    else {"ok": False, "why": f"exit {m.returncode}"}
+                )
             status = "ok" if check["ok"] else f"FAILED ({check['why']})"
             print(
                 f"run {run + 1}/{args.runs} {way:16s} {m.wall_s:7.2f} s "
@@ -502,17 +605,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     medians = {w: statistics.median(r.wall_s for r in ms) for w, ms in results.items() if ms}
     peaks = {w: statistics.median(r.peak_mib for r in ms) for w, ms in results.items() if ms}
+    cpus = {w: statistics.median(r.cpu_s for r in ms) for w, ms in results.items() if ms}
     ref = medians.get("ffmpeg")
     print()
     print(
         f"reference job: {SECONDS:g} s of {W}x{H} at {FPS} fps, input: {args.source}, "
-        f"{args.runs} run(s), {os.cpu_count()} cores"
+        f"{args.runs} run(s), {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'way':18s} {'median wall s':>13s} {'vs ffmpeg':>10s} {'peak MiB':>9s}")
+    print(
+        f"{'way':18s} {'median wall s':>13s} {'vs ffmpeg':>10s} {'CPU s':>7s} {'vs ffmpeg':>10s}"
+        f" {'peak MiB':>9s}  per process (MiB, largest run)"
+    )
     for way in ways:
         if way in medians:
             ratio = f"{medians[way] / ref:9.2f}x" if ref else f"{'-':>10s}"
-            print(f"{way:18s} {medians[way]:13.2f} {ratio} {peaks[way]:9.0f}")
+            cref = cpus.get("ffmpeg")
+            cratio = f"{cpus[way] / cref:9.2f}x" if cref else f"{'-':>10s}"
+            top = max(results[way], key=lambda m: m.peak_mib).peaks
+            parts = ", ".join(f"{k.split(':')[0]} {v:.0f}" for k, v in list(top.items())[:4])
+            print(
+                f"{way:18s} {medians[way]:13.2f} {ratio} {cpus[way]:7.1f} {cratio}"
+                f" {peaks[way]:9.0f}  {parts}"
+            )
         else:
             print(f"{way:18s} {'failed':>13s}")
     ratios: dict[str, float] = {}
@@ -524,8 +638,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"moviepy / clipforge: {ratios['moviepy_over_clipforge']:.2f}x")
     if "moviepy" in medians and ref:
         ratios["moviepy_vs_ffmpeg"] = medians["moviepy"] / ref
+    if long_way in medians and "clipforge" in medians:
+        ratios["long_over_reference"] = medians[long_way] / medians["clipforge"]
+        print(
+            f"{long_way} / clipforge ({SECONDS:g} s): "
+            f"{ratios['long_over_reference']:.2f}x the time, {args.scaling / SECONDS:g}x the length"
+            f", peak {peaks[long_way]:.0f} vs {peaks['clipforge']:.0f} MiB"
+        )
     for way, why in failures.items():
         print(f"\n{way} failed: {why}", file=sys.stderr)
+    stills = None
+    if args.still:
+        proc = subprocess.run(still_cmd(src), capture_output=True, text=True, cwd=REPO)
+        if proc.returncode != 0:
+            print(f"\nstills failed: {proc.stderr[-2000:]}", file=sys.stderr)
+        else:
+            stills = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(
+                f"\none preview still (render_stills in process, after imports, at {STILL_AT} s):"
+            )
+            for key, v in stills.items():
+                print(f"  {key:28s} first {v['first_s']:6.3f} s, again {v['again_s']:6.3f} s")
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -547,6 +680,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     },
                     "median_wall_s": {w: round(v, 3) for w, v in medians.items()},
                     "median_peak_mib": {w: round(v, 1) for w, v in peaks.items()},
+                    "cpu_s": {w: [round(m.cpu_s, 2) for m in ms] for w, ms in results.items()},
+                    "median_cpu_s": {w: round(v, 2) for w, v in cpus.items()},
+                    "peak_by_process_mib": {
+                        w: max(ms, key=lambda m: m.peak_mib).peaks
+                        for w, ms in results.items()
+                        if ms
+                    },
+                    "load_average": os.getloadavg()[0],
+                    "stills": stills,
                     "ratios": {k: round(v, 3) for k, v in ratios.items()},
                     "failed": {
                         w: why.splitlines()[0] if why else "" for w, why in failures.items()

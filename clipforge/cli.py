@@ -95,7 +95,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="The MP4 to write."
 )
@@ -118,7 +118,8 @@ def main() -> None:
 @click.option("--verify", is_flag=True, help="Decode the result and check it plays everywhere.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def render(inputs, output, preset, music, sets, draft, asset_roots, profile, verify, quiet) -> None:
-    """Render INPUTS (videos and images, in order) through a preset into an MP4."""
+    """Render INPUTS (videos, images, image folders or quoted patterns such as "shots/*.png",
+    in order) through a preset into an MP4."""
     from clipforge.render import render as render_clip
 
     update, close = _progress_bar("rendering", quiet)
@@ -378,6 +379,154 @@ def probe(file) -> None:
 
     info = probe_file(Path(file))
     click.echo(json.dumps(asdict(info), default=str, indent=2))
+
+
+# --- batch (issue 8) ---
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Jobs at once [default: half the cores]."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds per attempt; a job still running is killed with its ffmpeg processes.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Retries after a crash, a timeout or an encoder failure (never for bad input).",
+)
+@click.option("--report", type=click.Path(dir_okay=False), help="Write a JSON report there.")
+@click.option("--force", is_flag=True, help="Render every job, even those up to date.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Render on this Dask cluster.")
+@click.option("--draft", is_flag=True, help="Half size and a faster encoder, for every job.")
+@assets_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or status lines.")
+@click.pass_context
+def batch(
+    ctx, file, workers, timeout, retries, report, force, scheduler, draft, asset_roots, quiet
+):
+    """Render every job of the batch FILE (YAML, JSON, JSON Lines or CSV).
+
+    Jobs whose output is up to date are skipped; exit 1 if a job failed, 2 if FILE was
+    refused, 130 on Ctrl-C (finished outputs are kept).
+    """
+    from clipforge.batch import BatchInterrupted, run_batch
+    from clipforge.batch.display import BatchProgress
+
+    display = BatchProgress(quiet)
+    try:
+        result = run_batch(
+            file,
+            workers=workers,
+            scheduler=scheduler,
+            progress=display,
+            force=force,
+            draft=draft,
+            timeout=timeout,
+            retries=retries,
+            asset_roots=asset_roots,
+            report=report,
+        )
+    except BatchInterrupted as exc:
+        display.close()
+        click.echo(exc.report.summary())
+        click.echo("interrupted: running jobs stopped, finished outputs kept", err=True)
+        ctx.exit(130)
+    display.close()
+    click.echo(result.summary())
+    if report:
+        click.echo(f"wrote {report}")
+    ctx.exit(result.exit_code)
+
+
+# --- end batch ---
+
+
+# --- capture (issue 6) ---
+@main.command()
+@click.option(
+    "--device",
+    default="0",
+    show_default=True,
+    help="Camera index, device path (/dev/video0), or a video file standing in for a camera.",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Time budget of all takes together [default: the preset's limit.max_seconds].",
+)
+@click.option(
+    "--takes", type=click.IntRange(min=1), default=1, show_default=True, help="How many takes."
+)
+@click.option(
+    "--take-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Longest single take [default: the rest of the budget].",
+)
+@click.option(
+    "--countdown",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Seconds counted down before each take.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Take file; several takes: NAME-1.mp4, NAME-2.mp4 (or put {n} in the name).",
+)
+@click.option(
+    "-p",
+    "--preset",
+    default="default",
+    show_default=True,
+    help="Preset whose limit.max_seconds caps the takes (and that --render uses).",
+)
+@click.option(
+    "--render",
+    "clip",
+    type=click.Path(dir_okay=False),
+    help="Also render the takes, in order, through the preset into this MP4.",
+)
+def capture(device, seconds, takes, take_seconds, countdown, output, preset, clip) -> None:
+    """Record takes from a camera (countdown and progress on stderr; Enter ends a take)."""
+    import threading
+
+    from clipforge.capture import parse_device, record_takes, stop_on_enter
+    from clipforge.render import render as render_clip
+    from clipforge.render import resolve_preset
+
+    spec = resolve_preset(preset)
+    limit = float(spec.limit.max_seconds)
+    stop = threading.Event()
+    if stop_on_enter(stop):
+        click.echo("press Enter to end a take early", err=True)
+    paths = record_takes(
+        parse_device(device),
+        limit if seconds is None else seconds,
+        takes,
+        output=output,
+        countdown=countdown,
+        max_seconds=limit,
+        take_seconds=take_seconds,
+        stop=stop,
+    )
+    for path in paths:
+        click.echo(f"wrote {path}")
+    if clip:
+        result = render_clip(paths, clip, spec)
+        click.echo(f"wrote {result.output} ({result.duration:.2f} s)")
+
+
+# --- end capture ---
 
 
 if __name__ == "__main__":  # pragma: no cover

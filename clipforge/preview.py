@@ -6,6 +6,7 @@ demo footage or a given clip.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -59,7 +60,8 @@ def render_stills(
         if not 0 <= t < duration:
             raise InputError(f"time {t:g} s is outside the clip (0 to {duration:.2f} s)")
         frame = source.frame(t)
-        frame = chain(frame, t) if chain else frame.copy()
+        # Each source frame is new (decoded, read or drawn): the chain may filter it in place.
+        frame = chain(frame, t, inplace=True) if chain else frame
         for layer in layers:
             layer.draw(frame, t)
         stills.append((t, frame))
@@ -83,9 +85,16 @@ def preview_sheet(
     return contact_sheet([(f"{t:.2f} s", f) for t, f in stills], title=name)
 
 
+@functools.lru_cache(maxsize=2)
+def _demo_scene(size: tuple[int, int]) -> DemoScene:
+    # Building the scene (sky, panoramas, bokeh sprites) takes longer than a still itself;
+    # it depends only on the size, so a designer's second and later looks reuse it.
+    return DemoScene(size, SAMPLE_SECONDS)
+
+
 class _DemoSource:
     def __init__(self, size: tuple[int, int]):
-        self.scene = DemoScene(size, SAMPLE_SECONDS)
+        self.scene = _demo_scene((int(size[0]), int(size[1])))
         self.duration = SAMPLE_SECONDS
 
     def frame(self, t: float) -> np.ndarray:
@@ -107,7 +116,7 @@ class _InputSource:
         clip = next(c for c in self.plan.clips if c.start <= t < c.start + c.duration)
         if clip.kind == "image":
             return read_image(clip.source, self.size, self.fit, self.background)
-        at = clip.source_start + (t - clip.start)
+        at = clip.source_time(t)  # segments: trims, speed, reverse
         with open_video(
             clip.source,
             self.size,
@@ -116,6 +125,7 @@ class _InputSource:
             self.background,
             start=at,
             duration=1.0 / self.fps,
+            info=getattr(clip, "info", None),  # probed when planned: one ffmpeg run less
         ) as reader:
             return next(iter(reader))
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from clipforge.audio.timeline import mix_audio
+from clipforge.audio.timeline import mix_audio, music_beats
 from clipforge.delivery import (
     Delivered,
     VerificationError,
@@ -16,14 +15,12 @@ from clipforge.delivery import (
     prepare_delivery,
     verify_file,
 )
-from clipforge.errors import InputError
 from clipforge.filters import compile_chain
-from clipforge.frames import fit_frame
-from clipforge.media import VideoWriter, open_video, read_image
+from clipforge.media import VideoWriter
 from clipforge.overlay.build import build_overlays
 from clipforge.spec import Preset, check_supported, load_preset
 from clipforge.spec.values import parse_color
-from clipforge.timeline import Clip, FrameSource, plan_timeline
+from clipforge.timeline import FrameSource, ImageSequence, plan_timeline, timeline_frames
 
 Progress = Callable[[int, int], None]
 """Called after each frame with (frames done, frames in all)."""
@@ -33,8 +30,6 @@ DRAFT_X264_PRESET = "ultrafast"
 # x264 defaults to 1.5 threads per core, each holding frames in flight; on the 2-core machines
 # this targets, 2 threads encode as fast and save about 40 MiB at 1080x1920.
 ENCODER_THREADS = 2
-# A decoder may end a frame or two early (rounded container durations); more is a broken input.
-MAX_MISSING_FRAMES = 2
 
 
 @dataclass(frozen=True)
@@ -53,14 +48,24 @@ def resolve_preset(
     variables: dict[str, str] | None = None,
     asset_roots: Sequence[Path] = (),
 ) -> Preset:
-    """A Preset object as is, or a catalog name / file path loaded with the job's variables."""
+    """A Preset object as is, or a catalog name / file path loaded with the job's variables.
+
+    Raises:
+        ValueError: `variables` given with a `Preset` object, whose placeholders were filled
+            when it was loaded (silently ignoring them would render the wrong text).
+    """
     if isinstance(preset, Preset):
+        if variables:
+            raise ValueError(
+                "variables fill a preset's placeholders when it is loaded: pass the preset's "
+                "name or path to render(), or load it with load_preset(..., variables=...)"
+            )
         return preset
     return load_preset(preset or "default", variables=variables or {}, asset_roots=asset_roots)
 
 
 def render(
-    inputs: Sequence[str | Path | FrameSource],
+    inputs: Sequence[str | Path | FrameSource | ImageSequence],
     output: str | Path,
     preset: Preset | str | Path | None = None,
     *,
@@ -75,7 +80,9 @@ def render(
     """Render `inputs` through `preset` into the MP4 `output`.
 
     Args:
-        inputs: video files, still images or `FrameSource`s, played in order.
+        inputs: video files, still images, image sequences (a folder or a glob pattern such
+            as `shots/*.png`) or `FrameSource`s, played in order (see `timeline` in the
+            preset for segments, speed and transitions).
         output: the MP4 to write; written atomically (never half-written at this path).
         preset: a `Preset`, a catalog name or a preset file path (None: the `default` preset).
         variables: values for the preset's `{{placeholders}}`, over its defaults.
@@ -109,10 +116,17 @@ def render(
     )
     encoding = delivery.encoding
     geometry, fps = encoding.geometry, encoding.fps
-    plan = plan_timeline(inputs, spec)
+    music_file = Path(music) if music else None
+    plan = plan_timeline(
+        inputs,
+        spec,
+        fps=fps,
+        # cut_on_beat: the music's beats for the planned length, before anything is decoded.
+        beats=lambda seconds: _beat_times(spec, seconds, roots, music_file),
+    )
     total_frames = max(1, round(plan.duration * fps))
     # Audio first: a bad music file is refused before any video work starts.
-    sound = mix_audio(spec, plan, total_frames / fps, roots, Path(music) if music else None)
+    sound = mix_audio(spec, plan, total_frames / fps, roots, music_file)
     chain = compile_chain(
         spec.filters,
         geometry.output_size,
@@ -141,21 +155,23 @@ def render(
         threads=ENCODER_THREADS,
     )
     done = 0
-    with writer:
-        for clip in plan.clips:
-            first = round(clip.start * fps)
-            count = min(round((clip.start + clip.duration) * fps), total_frames) - first
-            for frame in clip_frames(clip, count, geometry.output_size, fps, spec):
-                t = done / fps
-                overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
-                frame = chain(frame, t) if chain else frame
-                if not frame.flags.writeable:
-                    frame = frame.copy()
-                overlays.draw(frame, t)
-                writer.write(frame)
-                done += 1
-                if progress:
-                    progress(done, total_frames)
+    fit = str(getattr(spec.canvas.fit, "value", spec.canvas.fit))
+    background = parse_color(spec.canvas.background)[:3]
+    frames = timeline_frames(plan, total_frames, geometry.output_size, fps, fit, background)
+    # closing: a failed encode still ends the decoders' ffmpeg processes right away.
+    with writer, closing(frames):
+        for frame in frames:
+            t = done / fps
+            overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
+            # The loop owns its frames (timeline copies callers' arrays): filter in place.
+            frame = chain(frame, t, inplace=True) if chain else frame
+            if not frame.flags.writeable:
+                frame = frame.copy()
+            overlays.draw(frame, t)
+            writer.write(frame)
+            done += 1
+            if progress:
+                progress(done, total_frames)
     # Side files only once the MP4 is in place; a draft is not held to the profile's size.
     delivered = delivery.finish()
     report = None
@@ -169,66 +185,9 @@ def render(
     )
 
 
-def clip_frames(
-    clip: Clip, count: int, size: tuple[int, int], fps: float, spec: Preset
-) -> Iterator[np.ndarray]:
-    """Exactly `count` canvas-sized frames for one clip."""
-    fit = str(getattr(spec.canvas.fit, "value", spec.canvas.fit))
-    background = parse_color(spec.canvas.background)[:3]
-    if clip.kind == "image":
-        still = read_image(clip.source, size, fit, background)
-        for _ in range(count):
-            yield still.copy()
-        return
-    if clip.kind == "frames":
-        source = clip.source
-        assert isinstance(source, FrameSource)
-        frames = (fit_frame(np.asarray(f), size, fit, background) for f in source.frames)
-    else:
-        frames = open_video(
-            clip.source,
-            size,
-            fps,
-            fit,
-            background,
-            start=clip.source_start,
-            duration=clip.duration,
-        )
-    yield from _exactly(frames, count, clip.label)
-
-
-def _exactly(frames, count: int, label: str) -> Iterator[np.ndarray]:
-    """The first `count` frames; a frame or two missing at the end repeats the last one."""
-    produced = 0
-    last = None
-    with _closing(frames):
-        for frame in frames:
-            if produced == count:
-                break
-            last = frame
-            produced += 1
-            yield frame
-    missing = count - produced
-    if missing > MAX_MISSING_FRAMES or last is None:
-        raise InputError(
-            f"decoded only {produced} of the {count} frames expected; the file may be "
-            "truncated or corrupt",
-            label,
-        )
-    for _ in range(missing):
-        yield last.copy()
-
-
-class _closing:
-    """Close a reader or generator when done, even on errors (ends its ffmpeg process)."""
-
-    def __init__(self, frames):
-        self.frames = frames
-
-    def __enter__(self):
-        return self.frames
-
-    def __exit__(self, *exc):
-        close = getattr(self.frames, "close", None)
-        if close:
-            close()
+def _beat_times(
+    spec: Preset, seconds: float, roots: Sequence[Path], music_file: Path | None
+) -> list[float] | None:
+    """The music's beat times (output seconds) for a clip `seconds` long; None without music."""
+    beats = music_beats(spec, seconds, roots, music_file)
+    return None if beats is None else [float(t) for t in beats.times]

@@ -154,3 +154,16 @@ def test_ffmpeg_failure_is_render_error(tmp_path: Path) -> None:
             writer.write(bars_frame())
     assert list(tmp_path.iterdir()) == []
     assert not ffmpeg_children()
+
+
+def test_audio_in_range_is_not_copied_and_out_of_range_is_clipped_into_a_copy() -> None:
+    from clipforge.media.encode import _check_audio
+
+    # A minute of stereo is 23 MB: samples already in range are read where they are.
+    ok = sine(0.1)
+    assert np.shares_memory(_check_audio(ok), ok)
+    loud = sine(0.1, amp=1.5)
+    before = loud.copy()
+    clipped = _check_audio(loud)
+    assert not np.shares_memory(clipped, loud) and np.array_equal(loud, before)
+    assert float(np.abs(clipped).max()) == 1.0

@@ -291,3 +291,10 @@ def test_memory_does_not_grow_with_clip_length(tmp_path):
         assert run.returncode == 0, run.stderr
         peaks.append(int(run.stdout.split()[-1]))
     assert peaks[1] - peaks[0] < 30, peaks  # MiB
+
+
+def test_variables_with_a_preset_object_are_refused_not_ignored(tmp_path, gray_clip):
+    preset = clipforge.load_preset(write_preset(tmp_path, "text: [{content: 'hi'}]\n"))
+    with pytest.raises(ValueError, match="load_preset"):
+        clipforge.render([gray_clip], tmp_path / "out.mp4", preset, variables={"a": "b"})
+    assert not (tmp_path / "out.mp4").exists()

@@ -10,7 +10,17 @@ time the operations of the active filters are fused into steps:
   applying them one by one within a level: the first must not clip any colour, the rounding
   it skips must stay below a level, nothing after it may grow a level into more (a steep
   curve, sharpening), and only one such run per plan (else they stay separate steps);
+- an affine tone table (brightness, contrast, white balance) right after a colour matrix
+  folds into it on the same terms, where the table keeps the matrix's clipping as it is
+  (0 stays 0 where the matrix can go below 0, 255 stays 255 where it can go above): `adjust`
+  costs one `cv2.transform` instead of a transform and a lookup;
 - everything else runs as it is.
+
+Per frame, the first step that runs allocates the output and the pointwise steps after it
+(tone tables, the vignette) write into that array instead of allocating another: a 1080x1920
+frame is 6 MB, and a fresh one costs about a millisecond in page faults. With `inplace=True`
+the caller hands its frame over, and a first tone table or vignette writes into it too (a
+colour matrix never does: cv2.transform would copy its input first, which is slower).
 
 So a chain gives, within one level, the pixels of its filters applied one by one. The fused
 plan is cached per (active filters, strengths): a static chain fuses once, and every frame
@@ -78,9 +88,24 @@ class FilterChain:
     def __bool__(self) -> bool:
         return bool(self.filters)
 
-    def __call__(self, frame: np.ndarray, t: float) -> np.ndarray:
+    def __call__(self, frame: np.ndarray, t: float, *, inplace: bool = False) -> np.ndarray:
+        """The filtered frame at time t.
+
+        Args:
+            frame: (H, W, 3) uint8 RGB; left untouched unless `inplace`.
+            t: Seconds on the output timeline.
+            inplace: The caller owns `frame` and gives it up: pointwise steps may write into
+                it (the result may then be `frame` itself).
+        """
+        owned = inplace and frame.flags.writeable and frame.flags.c_contiguous
         for step in self.plan_at(t):
-            frame = step(frame, t)
+            if owned and getattr(step, "in_place", False):
+                frame = step.kernel(frame, frame)  # type: ignore[attr-defined]
+                continue
+            result = step(frame, t)
+            # Only steps known to return a new array hand over one the chain may write into.
+            owned = result is not frame and getattr(step, "fresh", False)
+            frame = result
         return frame
 
     def plan_at(self, t: float) -> list[Step]:
@@ -105,6 +130,23 @@ class _PendingMatrix:
         self.matrix = matrix
         self.exact = matrix.matrix  # the exact product of the run's (grid) matrices
         self.skipped = np.zeros(3)
+
+    def try_tone(self, tone: ToneTable) -> bool:
+        """Fold an affine tone table into the run (see `ColorMatrix.then_tone`)."""
+        if tone.affine is None or tone.is_identity:
+            return False
+        fused = self.matrix.then_tone(tone)
+        if fused is None:
+            return False
+        gain, offset = tone.affine[:, 0], tone.affine[:, 1]
+        # One by one, the run's output is rounded (half a level) before the table scales it.
+        skipped = gain * (self.skipped + 0.5)
+        if (skipped + fused.rounded_off >= _MAX_SKIPPED_ROUNDING).any():
+            return False
+        exact = np.diag(gain) @ self.exact
+        exact[:, 3] += offset
+        self.matrix, self.exact, self.skipped = fused, exact, skipped
+        return True
 
     def try_then(self, other: ColorMatrix) -> bool:
         if not self.matrix.keeps_in_range():
@@ -157,6 +199,13 @@ def fuse(ops: Sequence[Op], after: float = 1.0, budget: list | None = None) -> l
         if isinstance(op, ToneTable):
             if isinstance(pending, ToneTable):
                 pending = pending.then(op)
+            elif (
+                isinstance(pending, _PendingMatrix)
+                and downstream[i] <= 1.0 + 1e-9
+                and (not budget or budget[0] is pending)
+                and pending.try_tone(op)
+            ):
+                budget[:] = [pending]
             else:
                 flush()
                 pending = op
@@ -192,12 +241,18 @@ def fuse(ops: Sequence[Op], after: float = 1.0, budget: list | None = None) -> l
 
 
 class _Untimed:
-    """A kernel that ignores the time, as a step."""
+    """A kernel that ignores the time, as a step.
 
-    __slots__ = ("kernel",)
+    `in_place`: the kernel is pointwise and takes an `out` array (which may be its input);
+    `fresh`: called without one, it always returns a new array the chain may write into.
+    """
+
+    __slots__ = ("fresh", "in_place", "kernel")
 
     def __init__(self, kernel: Callable[[np.ndarray], np.ndarray]):
         self.kernel = kernel
+        self.in_place = bool(getattr(kernel, "in_place", False))
+        self.fresh = self.in_place or bool(getattr(kernel, "fresh", False))
 
     def __call__(self, frame: np.ndarray, t: float) -> np.ndarray:
         return self.kernel(frame)
@@ -207,7 +262,9 @@ class _Untimed:
 
 
 class _Group:
-    """Steps applied together, then blended with their input."""
+    """Steps applied together, then blended with their input (into a new array)."""
+
+    fresh = True
 
     def __init__(self, steps: list[Step], strength: float):
         self.steps = steps

@@ -106,6 +106,8 @@ def bake_atlas(lut: CubeLut, strength: float = 1.0) -> np.ndarray:
 class Lut3DStep:
     """A baked 3D LUT as a frame kernel, optionally preceded by a folded-in tone table."""
 
+    fresh = True  # remap always writes a new frame
+
     def __init__(self, atlas: np.ndarray, before: ToneTable | None = None):
         self.atlas = atlas
         self._channels: np.ndarray | None = None

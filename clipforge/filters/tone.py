@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 from clipforge.filters.kernels import LEVELS
 
@@ -71,6 +70,9 @@ def curve_function(points: Sequence[tuple[float, float]]) -> Callable[[np.ndarra
         return lambda x: np.full(np.shape(x), ys[0])
     if len(xs) == 2:  # PCHIP needs three points; through two it is the straight line anyway
         return lambda x: np.interp(x, xs, ys)
+    # scipy.interpolate takes ~0.2 s to import: only presets with curves pay for it, when compiled.
+    from scipy.interpolate import PchipInterpolator
+
     spline = PchipInterpolator(xs, ys, extrapolate=False)
     return lambda x: np.clip(spline(np.clip(x, xs[0], xs[-1])), 0.0, 255.0)
 

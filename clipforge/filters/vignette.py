@@ -22,26 +22,48 @@ def falloff(size: tuple[int, int], radius: float, softness: float) -> np.ndarray
     return x * x * (3 - 2 * x)
 
 
+class VignetteKernel:
+    """Multiplies a frame by a 3-channel uint8 gain mask (255 = unchanged), pointwise."""
+
+    in_place = True  # each pixel is read before it is written: `out` may be the frame itself
+
+    def __init__(self, mask: np.ndarray):
+        self.mask = mask
+
+    def __call__(self, frame: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return cv2.multiply(frame, self.mask, dst=out, scale=1.0 / 255.0)
+
+
 class Vignette(CompiledFilter):
     """Multiplies the frame by 1 - darkness * falloff in uint8 arithmetic (about 2 ms at
     1080x1920); the filter's `strength` is the darkness at the corners."""
 
     def __init__(self, size: tuple[int, int], radius: float, softness: float):
-        self._falloff = falloff(size, radius, softness)
+        self._geometry = (size, radius, softness)
+        # The float falloff is 8 MB at 1080x1920 and only needed to make masks: a constant
+        # darkness makes one, so it is kept only once a second darkness is asked for.
+        self._falloff: np.ndarray | None = None
         self._ops: dict[float, list[Op]] = {}
+
+    def _get_falloff(self, keep: bool) -> np.ndarray:
+        if self._falloff is not None:
+            return self._falloff
+        result = falloff(*self._geometry)
+        if keep:
+            self._falloff = result
+        return result
 
     def mask(self, darkness: float) -> np.ndarray:
         """The 3-channel uint8 gain mask (255 = unchanged) for a darkness in 0..1."""
-        gain = np.rint((1.0 - darkness * self._falloff) * 255.0).astype(np.uint8)
+        curve = self._get_falloff(keep=bool(self._ops))
+        gain = np.rint((1.0 - darkness * curve) * 255.0).astype(np.uint8)
         return cv2.merge([gain, gain, gain])
 
     def ops(self, strength: float) -> list[Op]:
         ops = self._ops.get(strength)
         if ops is None:
+            mask = self.mask(strength)
             if len(self._ops) > 4:  # animated darkness: keep only a few masks alive
                 self._ops.clear()
-            mask = self.mask(strength)
-            ops = self._ops[strength] = [
-                SpatialOp(lambda f: cv2.multiply(f, mask, scale=1.0 / 255.0))
-            ]
+            ops = self._ops[strength] = [SpatialOp(VignetteKernel(mask))]
         return ops

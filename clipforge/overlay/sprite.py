@@ -112,7 +112,9 @@ def blend(frame: np.ndarray, sprite: Sprite, x: int, y: int) -> None:
     roi = frame[y0:y1, x0:x1]
     color = sprite.color[sy : sy + (y1 - y0), sx : sx + (x1 - x0)]
     inverse = sprite.inverse_alpha[sy : sy + (y1 - y0), sx : sx + (x1 - x0)]
-    cv2.add(cv2.multiply(roi, inverse, scale=1.0 / 255.0), color, dst=roi)
+    # Both steps write into the frame's box: no temporary the size of the sprite per frame.
+    cv2.multiply(roi, inverse, dst=roi, scale=1.0 / 255.0)
+    cv2.add(roi, color, dst=roi)
 
 
 ANCHORS: dict[str, tuple[float, float]] = {
