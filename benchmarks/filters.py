@@ -1,8 +1,10 @@
 """Milliseconds per 1080x1920 frame for every filter: clipforge's compiled kernels against the
 same filter done by ffmpeg (the bundled binary) on the same frames.
 
-clipforge: each chain is compiled once, then applied to the frames over and over (median and
-minimum of the per-frame wall times, and CPU time per frame over all threads). ffmpeg: the
+clipforge: each chain is compiled once, then applied to the frames over and over as the render
+loop does, `chain(frame, t, inplace=True)` on a frame it owns (a copy, made untimed: the render
+hands over each decoded frame), so steps that can write into the frame do (median and minimum
+of the per-frame wall times, and CPU time per frame over all threads). ffmpeg: the
 same frames are looped through `-vf FILTER -f null -`; the per-frame time is the run's wall
 (and user CPU) time minus a run with `-vf null` on the same input, divided by the frame count
 (after a warm-up run; filter and null runs alternate; best of `--repeat`). CPU time is the
@@ -119,13 +121,15 @@ def ours(case: Case, frames: list[np.ndarray], count: int) -> tuple[float, float
     chain = compile_chain(case.filters, (W, H))
     chain(frames[0].copy(), 0.0)  # compile the plan, bake LUTs: once per render, not timed
     times = []
-    cpu = cpu_seconds(resource.RUSAGE_SELF)
+    cpu = 0.0
     for i in range(count):
-        frame = frames[i % len(frames)]
+        frame = frames[i % len(frames)].copy()  # the decoded frame the render hands over
+        cpu_start = cpu_seconds(resource.RUSAGE_SELF)
         start = time.perf_counter()
-        chain(frame, i / 30)
+        chain(frame, i / 30, inplace=True)
         times.append((time.perf_counter() - start) * 1000)
-    cpu_ms = (cpu_seconds(resource.RUSAGE_SELF) - cpu) * 1000 / count
+        cpu += cpu_seconds(resource.RUSAGE_SELF) - cpu_start
+    cpu_ms = cpu * 1000 / count
     return statistics.median(times), min(times), cpu_ms
 
 

@@ -27,8 +27,12 @@ MMAP_THRESHOLD_BYTES = 256 * 1024
 OPENCV_THREADS = 1
 
 
-def tune_allocator() -> bool:
-    """Apply the allocator settings and `tune_opencv` to this process.
+def tune_allocator(opencv: bool = True) -> bool:
+    """Apply the allocator settings and (unless `opencv` is False) `tune_opencv` to this process.
+
+    Args:
+        opencv: Also set OpenCV's threads, which imports OpenCV (~0.2-0.3 s): the command line
+            leaves that to the commands that use it.
 
     Returns:
         True when glibc accepted the allocator settings.
@@ -38,7 +42,8 @@ def tune_allocator() -> bool:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         ok = libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
         ok = ok and libc.mallopt(M_ARENA_MAX, 2) == 1
-    tune_opencv()
+    if opencv:
+        tune_opencv()
     return ok
 
 

@@ -1,4 +1,8 @@
-"""The `clipforge` command line: parse, call the library, print. No logic of its own."""
+"""The `clipforge` command line: parse, call the library, print. No logic of its own.
+
+Each command imports what it uses when it runs: `--help`, `probe` and the other light commands
+never load the render stack (numpy, OpenCV, scipy), which takes a second or two to import.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from clipforge.allocator import tune_allocator
+from clipforge import allocator
 from clipforge.delivery.profiles import profile_names
 from clipforge.errors import ClipforgeError
 
@@ -20,6 +23,8 @@ def _progress_bar(label: str, quiet: bool) -> tuple[Callable[[int, int], None], 
     """A tqdm bar on stderr driven by the library's (done, total) callback."""
     if quiet:
         return (lambda done, total: None), (lambda: None)
+    from tqdm import tqdm  # here: the command line starts faster without it
+
     state: dict[str, tqdm] = {}
 
     def update(done: int, total: int) -> None:
@@ -76,6 +81,26 @@ sheet_output_option = click.option(
 )
 
 
+_opencv_pending = False
+
+
+def tune_allocator() -> bool:
+    """The process-wide allocator settings (allocator.py) for every command; OpenCV's threads
+    are set by the commands that process frames (`_tune_opencv`), since importing OpenCV here
+    would slow every command, `--help` and `probe` included."""
+    global _opencv_pending
+    _opencv_pending = True
+    return allocator.tune_allocator(opencv=False)
+
+
+def _tune_opencv() -> None:
+    """`allocator.tune_opencv` once, if `tune_allocator` ran (tests leave both out)."""
+    global _opencv_pending
+    if _opencv_pending:
+        _opencv_pending = False
+        allocator.tune_opencv()
+
+
 class _Group(click.Group):
     """Maps clipforge's own errors to their exit codes with a one-line message, no traceback."""
 
@@ -120,6 +145,7 @@ def main() -> None:
 def render(inputs, output, preset, music, sets, draft, asset_roots, profile, verify, quiet) -> None:
     """Render INPUTS (videos, images, image folders or quoted patterns such as "shots/*.png",
     in order) through a preset into an MP4."""
+    _tune_opencv()
     from clipforge.render import render as render_clip
 
     update, close = _progress_bar("rendering", quiet)
@@ -157,6 +183,7 @@ def render(inputs, output, preset, music, sets, draft, asset_roots, profile, ver
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def demo(output, draft, quiet) -> None:
     """Render the demo clip from the project's own footage, stickers and music."""
+    _tune_opencv()
     from clipforge.demo import render_demo
 
     update, close = _progress_bar("demo", quiet)
@@ -237,6 +264,7 @@ def presets_schema() -> None:
 )
 def presets_sheet(output, at) -> None:
     """One still of every catalog preset over the demo footage, as a labelled contact sheet."""
+    _tune_opencv()
     from clipforge.preview import catalog_sheet
 
     Path(output).parent.mkdir(parents=True, exist_ok=True)
@@ -260,6 +288,7 @@ def presets_sheet(output, at) -> None:
 @click.option("--watch", is_flag=True, help="Render again whenever the preset file changes.")
 def presets_preview(preset, inputs, output, times, sets, watch) -> None:
     """Stills of PRESET at several times as one labelled contact sheet."""
+    _tune_opencv()
     from clipforge.preview import preview_sheet, watch_preset
 
     def make() -> None:
@@ -363,6 +392,7 @@ def filters_list() -> None:
 @click.option("--at", default=0.0, show_default=True, type=float, help="Seconds into --input.")
 def filters_sheet(output, source, at) -> None:
     """One frame through every filter and shipped look, as a labelled contact sheet."""
+    _tune_opencv()
     from clipforge.filters.sheet import write_contact_sheet
 
     click.echo(f"wrote {write_contact_sheet(output, source, at)}")
@@ -375,7 +405,7 @@ def filters_sheet(output, source, at) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def probe(file) -> None:
     """Print what FILE holds (duration, size, fps, rotation, audio) as JSON."""
-    from clipforge.media import probe as probe_file
+    from clipforge.media.probe import probe as probe_file
 
     info = probe_file(Path(file))
     click.echo(json.dumps(asdict(info), default=str, indent=2))
@@ -416,6 +446,7 @@ def batch(
     Jobs whose output is up to date are skipped; exit 1 if a job failed, 2 if FILE was
     refused, 130 on Ctrl-C (finished outputs are kept).
     """
+    _tune_opencv()
     from clipforge.batch import BatchInterrupted, run_batch
     from clipforge.batch.display import BatchProgress
 
@@ -500,6 +531,7 @@ def capture(device, seconds, takes, take_seconds, countdown, output, preset, cli
     """Record takes from a camera (countdown and progress on stderr; Enter ends a take)."""
     import threading
 
+    _tune_opencv()
     from clipforge.capture import parse_device, record_takes, stop_on_enter
     from clipforge.render import render as render_clip
     from clipforge.render import resolve_preset

@@ -1,15 +1,25 @@
-"""The frame loop: decode each clip, filter, draw the layers, encode; audio mixed up front."""
+"""The frame loop: decode each clip, filter, draw the layers, encode; audio mixed alongside.
+
+The sound's inputs are checked before any video work; the mix itself (decoding, ducking,
+loudness: ~1 s for 15 s) runs in a background thread while the filters and overlays are
+prepared and the encoder and decoders start, and the encoder takes it when its audio pipe
+starts (`VideoWriter`'s late audio): an error in it still fails the render before any output.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from contextlib import closing
+from concurrent.futures import Future, wait
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clipforge.audio.timeline import mix_audio, music_beats
+from clipforge.audio.mix import RATE
+from clipforge.audio.timeline import AudioMix, check_audio_sources, mix_audio, music_beats
 from clipforge.delivery import (
     Delivered,
+    DeliveryPlan,
     VerificationError,
     VerifyReport,
     prepare_delivery,
@@ -17,10 +27,11 @@ from clipforge.delivery import (
 )
 from clipforge.filters import compile_chain
 from clipforge.media import VideoWriter
+from clipforge.media.decode import draft_decoding
 from clipforge.overlay.build import build_overlays
 from clipforge.spec import Preset, check_supported, load_preset
 from clipforge.spec.values import parse_color
-from clipforge.timeline import FrameSource, ImageSequence, plan_timeline, timeline_frames
+from clipforge.timeline import FrameSource, ImageSequence, Plan, plan_timeline, timeline_frames
 
 Progress = Callable[[int, int], None]
 """Called after each frame with (frames done, frames in all)."""
@@ -114,8 +125,7 @@ def render(
         draft_scale=DRAFT_SCALE,
         draft_preset=DRAFT_X264_PRESET,
     )
-    encoding = delivery.encoding
-    geometry, fps = encoding.geometry, encoding.fps
+    fps = delivery.encoding.fps
     music_file = Path(music) if music else None
     plan = plan_timeline(
         inputs,
@@ -125,8 +135,36 @@ def render(
         beats=lambda seconds: _beat_times(spec, seconds, roots, music_file),
     )
     total_frames = max(1, round(plan.duration * fps))
-    # Audio first: a bad music file is refused before any video work starts.
-    sound = mix_audio(spec, plan, total_frames / fps, roots, music_file)
+    # A bad music file is refused before any video work starts; the mix is made meanwhile.
+    check_audio_sources(spec, roots, music_file)
+    sound = _in_background(mix_audio, spec, plan, total_frames / fps, roots, music_file)
+    try:
+        return _render_frames(
+            spec, plan, delivery, sound, output, roots, total_frames, progress, draft, verify
+        )
+    except BaseException:
+        # Not before the mix's own ffmpeg processes are done (a second or so; bounded all the
+        # same, so a stuck mix cannot hold the error back).
+        sound.cancel()
+        wait([sound], timeout=60)
+        raise
+
+
+def _render_frames(
+    spec: Preset,
+    plan: Plan,
+    delivery: DeliveryPlan,
+    sound: Future[AudioMix],
+    output: str | Path,
+    roots: list[Path],
+    total_frames: int,
+    progress: Progress | None,
+    draft: bool,
+    verify: bool,
+) -> RenderResult:
+    """The video work of `render`, with the sound on its way in `sound`."""
+    encoding = delivery.encoding
+    geometry, fps = encoding.geometry, encoding.fps
     chain = compile_chain(
         spec.filters,
         geometry.output_size,
@@ -136,7 +174,7 @@ def render(
         asset_roots=roots,
     )
     overlays = build_overlays(
-        spec, geometry, roots, duration=total_frames / fps, beats=lambda: sound.beats
+        spec, geometry, roots, duration=total_frames / fps, beats=lambda: sound.result().beats
     )
     out = spec.output
     writer = VideoWriter(
@@ -145,8 +183,8 @@ def render(
         fps,
         crf=encoding.crf,
         preset=encoding.x264_preset,
-        audio=sound.samples,
-        audio_rate=sound.rate,
+        audio=lambda: sound.result().samples,
+        audio_rate=RATE,
         audio_bitrate=encoding.audio_bitrate,
         max_kbps=encoding.max_video_kbps,
         bufsize_kbps=encoding.bufsize_kbps,
@@ -158,8 +196,9 @@ def render(
     fit = str(getattr(spec.canvas.fit, "value", spec.canvas.fit))
     background = parse_color(spec.canvas.background)[:3]
     frames = timeline_frames(plan, total_frames, geometry.output_size, fps, fit, background)
-    # closing: a failed encode still ends the decoders' ffmpeg processes right away.
-    with writer, closing(frames):
+    # closing: a failed encode still ends the decoders' ffmpeg processes right away. A draft
+    # decodes its footage the cheap way (no deblocking, a fast scaler): see draft_decoding.
+    with writer, closing(frames), draft_decoding() if draft else nullcontext():
         for frame in frames:
             t = done / fps
             overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
@@ -183,6 +222,22 @@ def render(
     return RenderResult(
         Path(output), done / fps, done, geometry.output_size, fps, delivered, report
     )
+
+
+def _in_background(function: Callable[..., AudioMix], *args: object) -> Future[AudioMix]:
+    """`function(*args)` run in a daemon thread, its result or exception in the Future."""
+    future: Future[AudioMix] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="clipforge-audio-mix", daemon=True).start()
+    return future
 
 
 def _beat_times(

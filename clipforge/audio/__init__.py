@@ -10,7 +10,7 @@ from clipforge.audio.mix import RATE
 from clipforge.audio.music import music_excerpt, music_track
 from clipforge.audio.original import SoundSegment, lay_out, original_sound, shape_segment
 from clipforge.audio.stretch import time_stretch
-from clipforge.audio.timeline import AudioMix, mix_audio, music_beats
+from clipforge.audio.timeline import AudioMix, check_audio_sources, mix_audio, music_beats
 
 __all__ = [
     "RATE",
@@ -18,6 +18,7 @@ __all__ = [
     "BeatInfo",
     "SoundSegment",
     "beat_times",
+    "check_audio_sources",
     "duck_gain",
     "file_beats",
     "integrated_loudness",

@@ -20,10 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import resample_poly
 
 from clipforge.errors import InputError
 from clipforge.media import probe
@@ -92,6 +89,11 @@ def onset_envelope(sound: np.ndarray, rate: int) -> np.ndarray:
     scaled to unit deviation before they are summed, so a broadband snare, which moves most mel
     bands, does not outweigh the kick that marks the other beats.
     """
+    # scipy here, not at the top: a render without beats never pays its ~1 s of imports.
+    import scipy.fft
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import resample_poly
+
     mono = np.asarray(sound, dtype=np.float64)
     if mono.ndim == 2:
         mono = mono.mean(axis=1)

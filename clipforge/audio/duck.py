@@ -11,9 +11,8 @@ the ear to hear as a click.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
-from clipforge.audio.mix import RATE
+from clipforge.audio.mix import RATE, window_max
 
 LEVEL_WINDOW = 0.05
 HOLD = 0.15
@@ -95,5 +94,5 @@ def _trailing_max(x: np.ndarray, width: int) -> np.ndarray:
     """Max of x over [i - width + 1, i]."""
     if width <= 1:
         return x
-    # A centred filter of this width moved right by half of it looks back only.
-    return maximum_filter1d(x, size=width, origin=(width - 1) // 2, mode="constant")
+    # The forward window of the reversed signal is the trailing one of the signal.
+    return window_max(x[::-1], width)[::-1]

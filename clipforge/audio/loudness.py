@@ -1,8 +1,13 @@
 """Loudness: ITU-R BS.1770 measurement, true-peak limiting, normalisation to a target.
 
-Integrated loudness comes from pyloudnorm (BS.1770-4: K-weighting, 400 ms blocks, absolute and
-relative gates). True peak is BS.1770-4 Annex 2: the signal 4x oversampled by a polyphase FIR
-(12 taps per phase, through scipy's `upfirdn`), then its largest magnitude.
+Integrated loudness (BS.1770-4: K-weighting, 400 ms blocks, absolute and relative gates) is
+measured two ways: `measure_loudness`, which `normalize` uses, pipes the float samples through
+the bundled ffmpeg's `ebur128` filter (the spec's own K-weighting coefficients; about 0.1 s for
+15 s of stereo, and no scipy in the render process: pyloudnorm imports scipy.signal, 1.1-1.3 s
+and ~37 MiB); `integrated_loudness` uses pyloudnorm, imported on first use, and is kept as the
+independent check (it reads ~0.035 LU below ebur128: pyloudnorm's K-weighting is an
+approximation of the spec's filter). True peak is BS.1770-4 Annex 2: the signal 4x oversampled
+by a polyphase FIR (12 taps per phase, numpy convolutions), then its largest magnitude.
 
 Normalising is a gain to the target followed by a look-ahead true-peak limiter, since a
 typical song brought to -14 LUFS peaks above -1 dBTP. The limiter's ceiling sits 1 dB below
@@ -11,15 +16,18 @@ the promised -1 dBTP because the AAC encoder adds overshoot of its own.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
+import threading
 import warnings
 
 import numpy as np
-import pyloudnorm
-from scipy.ndimage import maximum_filter1d
-from scipy.signal import firwin, upfirdn
+from numpy.lib.stride_tricks import sliding_window_view
 
-from clipforge.audio.mix import RATE, db_to_gain, samples
+from clipforge.audio.mix import RATE, db_to_gain, samples, window_max
+from clipforge.errors import RenderError
+from clipforge.media.ffmpeg import FFmpegProcess
 
 MAX_TRUE_PEAK = -1.0
 """The promised ceiling of the decoded output, dBTP."""
@@ -30,7 +38,7 @@ LOOKAHEAD = 0.002
 RELEASE_DB_PER_SECOND = 40.0
 OVERSAMPLE = 4
 MAX_ROUNDS = 8  # of gain-and-limit; typical mixes need 1-2
-TOLERANCE = 0.1  # LU, of the 1 LU the output may miss by
+TOLERANCE = 0.05  # LU, of the 1 LU the output may miss by (half of 0.1: pyloudnorm reads lower)
 BLOCK = 0.4  # BS.1770 gating block, seconds: the shortest sound it can measure
 
 
@@ -48,15 +56,109 @@ def integrated_loudness(sound: np.ndarray, rate: int = RATE) -> float:
     need = samples(BLOCK, rate) + 1
     if len(arr) < need:
         arr = np.tile(arr, (int(np.ceil(need / len(arr))), 1))
+    import pyloudnorm  # here: it imports scipy.signal (~1.2 s), which a render does not need
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # log10(0) of silent blocks
         return float(pyloudnorm.Meter(rate).integrated_loudness(arr))
 
 
+SILENCE = -70.0
+"""ebur128's absolute gate, LUFS: what it reports when every block is below it (silence)."""
+_LOUDNESS_LINE = re.compile(rb"lavfi\.r128\.I=(-?[0-9.]+|-?inf|nan)")
+# Integrated loudness so far after every 100 ms frame, printed to stdout ("pipe:1", quoted and
+# escaped for the filtergraph's two levels of syntax): the last one is the whole sound's.
+_EBUR128 = "ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I:file='pipe\\:1'"
+
+
+def _feed(proc: FFmpegProcess, pcm: memoryview) -> None:
+    """Write all of `pcm` to ffmpeg's stdin and close it (the reader's guard times both)."""
+    with contextlib.suppress(OSError):  # ffmpeg died: its exit status tells why
+        stdin = proc.stdin
+        while pcm:
+            pcm = pcm[stdin.write(pcm) :]
+        stdin.close()
+
+
+def measure_loudness(sound: np.ndarray, rate: int = RATE) -> float:
+    """Integrated loudness in LUFS by the bundled ffmpeg's ebur128 filter; -inf for silence.
+
+    The samples go to ffmpeg through a pipe as float32; the filter's running integrated
+    loudness (printed to 0.001 LU per 100 ms frame) at the last frame is the whole sound's.
+    Sounds shorter than a gating block are measured repeated (as `integrated_loudness`);
+    more than two channels go to `integrated_loudness` (ffmpeg would weight them by layout).
+
+    Raises:
+        RenderError: ffmpeg failed or gave no figure.
+    """
+    arr = np.asarray(sound, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if not len(arr):
+        return -math.inf
+    if arr.shape[1] > 2:
+        return integrated_loudness(arr, rate)
+    need = samples(BLOCK, rate) + 1
+    if len(arr) < need:
+        arr = np.tile(arr, (int(np.ceil(need / len(arr))), 1))
+    pcm = memoryview(np.ascontiguousarray(arr, dtype="<f4").reshape(-1)).cast("B")
+    channels = str(arr.shape[1])
+    args = ["-nostats", "-v", "error", "-f", "f32le", "-ar", str(int(rate)), "-ac", channels]
+    args += ["-i", "pipe:0", "-af", _EBUR128, "-f", "null", "-"]
+    # Samples in on stdin (from a thread), figures out on stdout: neither pipe can fill up
+    # while the other waits. (subprocess.run would write the input 4 KiB at a time.)
+    with FFmpegProcess(args, stdin=True, stdout=True, io_timeout=60.0) as proc:
+        feeder = threading.Thread(target=_feed, args=(proc, pcm), daemon=True)
+        feeder.start()
+        with proc.guard():
+            out = proc.stdout.read()
+        feeder.join()
+        rc = proc.wait(60.0)
+        if rc != 0 or proc.timed_out:
+            raise RenderError(f"ffmpeg's ebur128 failed (exit {rc}): {proc.stderr_text()}")
+    found = _LOUDNESS_LINE.findall(out)
+    if not found:
+        raise RenderError(f"ffmpeg's ebur128 gave no loudness: {out[-300:]!r}")
+    value = float(found[-1])
+    return value if math.isfinite(value) and value > SILENCE + 0.005 else -math.inf
+
+
+def _kaiser_lowpass(taps: int, cutoff: float, beta: float) -> np.ndarray:
+    """A Kaiser-windowed sinc low-pass with unit DC gain; `cutoff` relative to Nyquist (what
+    scipy.signal.firwin(taps, cutoff, window=("kaiser", beta)) designs)."""
+    m = np.arange(taps) - (taps - 1) / 2.0
+    h = cutoff * np.sinc(cutoff * m) * np.kaiser(taps, beta)
+    return h / h.sum()
+
+
 # 4x interpolator: a Kaiser-windowed sinc, 12 taps per phase (as BS.1770-4's example filter),
 # gain 4 to make up for the zeros stuffed between samples.
-_INTERPOLATOR = OVERSAMPLE * firwin(12 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, window=("kaiser", 6.0))
+_INTERPOLATOR = OVERSAMPLE * _kaiser_lowpass(12 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, 6.0)
 _INTERPOLATOR = _INTERPOLATOR.astype(np.float32)
+_CHUNK = 1 << 16  # samples per product: ~3 MiB of windows at a time
+
+
+def _polyphase(start: int) -> tuple[int, np.ndarray]:
+    """For oversampled points `start + 4 i + c`: the first input index of sample i's window
+    (its offset from i) and the (window, 4) matrix whose column c gives point c."""
+    spans = []
+    for column in range(OVERSAMPLE):
+        offset, phase = divmod(start + column, OVERSAMPLE)
+        spans.append((offset, _INTERPOLATOR[phase::OVERSAMPLE]))
+    first = min(offset - (len(taps) - 1) for offset, taps in spans)
+    last = max(offset for offset, _ in spans)
+    kernel = np.zeros((last - first + 1, OVERSAMPLE), np.float32)
+    for column, (offset, taps) in enumerate(spans):
+        # point = sum_m taps[m] * x[offset + i - m]: window row j = offset - m - first.
+        for m, tap in enumerate(taps):
+            kernel[offset - m - first, column] = tap
+    return first, kernel
+
+
+_PAD = len(_INTERPOLATOR) // OVERSAMPLE + 1  # input samples mirrored at each end
+# The first oversampled point of sample 0 in the padded input (the filter's delay trimmed).
+_START = (len(_INTERPOLATOR) - 1) // 2 + OVERSAMPLE * _PAD
+_FIRST, _KERNEL = _polyphase(_START)
 
 
 def true_peak_envelope(sound: np.ndarray) -> np.ndarray:
@@ -70,16 +172,28 @@ def true_peak_envelope(sound: np.ndarray) -> np.ndarray:
     arr = np.asarray(sound, dtype=np.float32)
     if not len(arr):
         return np.zeros(0, np.float32)
-    pad = len(_INTERPOLATOR) // OVERSAMPLE + 1
-    padded = np.pad(arr, ((pad, pad), (0, 0)), mode="reflect" if len(arr) > 1 else "edge")
-    # Polyphase interpolation with a fixed FIR (designed once), trimmed of its delay.
-    start = (len(_INTERPOLATOR) - 1) // 2 + OVERSAMPLE * pad
-    up = upfirdn(_INTERPOLATOR, padded, OVERSAMPLE, 1, axis=0)
-    points = up[start : start + OVERSAMPLE * len(arr)].reshape(len(arr), -1)
-    # Column by column: numpy's max over a short last axis is many times slower.
-    envelope = np.abs(points[:, 0])
-    for column in range(1, points.shape[1]):
-        np.maximum(envelope, np.abs(points[:, column]), out=envelope)
+    padded = np.pad(arr, ((_PAD, _PAD), (0, 0)), mode="reflect" if len(arr) > 1 else "edge")
+    n = len(arr)
+    envelope = np.zeros(n, np.float32)
+    # Polyphase interpolation with a fixed FIR (designed once), trimmed of its delay: the
+    # oversampled point k = _START + 4 i + c (c = 0..3 after sample i) is phase k % 4 of the
+    # filter run over the input at position k // 4; all four are one small (window, 4) matrix
+    # applied to a sliding window of the input, one product per chunk.
+    first, kernel = _FIRST, _KERNEL
+    width = len(kernel)
+    for channel in range(padded.shape[1]):
+        x = padded[:, channel]
+        for lo in range(0, n, _CHUNK):
+            count = min(_CHUNK, n - lo)
+            window = x[first + lo : first + lo + count + width - 1]
+            rows = np.ascontiguousarray(sliding_window_view(window, width))  # (count, width)
+            # einsum's own loops, not BLAS: OpenBLAS called from this (background) thread
+            # while another thread also uses it was seen to hang.
+            points = np.einsum("wc,nw->cn", kernel, rows)  # (4, count)
+            np.abs(points, out=points)
+            part = envelope[lo : lo + count]
+            for column in points:
+                np.maximum(part, column, out=part)
     return envelope
 
 
@@ -161,7 +275,7 @@ def normalize(
     """
     arr = np.asarray(sound, dtype=np.float32)
     envelope = true_peak_envelope(arr)
-    loudness = integrated_loudness(arr, rate) if target is not None else -math.inf
+    loudness = measure_loudness(arr, rate) if target is not None else -math.inf
     aim = target if target is not None and math.isfinite(loudness) else None
     gain_db = aim - loudness if aim is not None else 0.0
     top = float(envelope.max()) if len(envelope) else 0.0
@@ -178,7 +292,7 @@ def normalize(
         out = arr * curve[:, None]
         if aim is None:
             break
-        reached = integrated_loudness(out, rate)
+        reached = measure_loudness(out, rate)
         if abs(aim - reached) < TOLERANCE:
             break
         tried.append((gain_db, reached))
@@ -199,7 +313,4 @@ def normalize(
 
 def _forward_max(x: np.ndarray, width: int) -> np.ndarray:
     """Max of x over [i, i + width)."""
-    if width <= 1:
-        return x
-    # A centred filter moved left by half its width looks ahead only.
-    return maximum_filter1d(x, size=width, origin=-(width // 2), mode="constant")
+    return window_max(x, width)

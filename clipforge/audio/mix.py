@@ -58,3 +58,24 @@ def mix(tracks: Sequence[np.ndarray | None], n: int) -> np.ndarray:
         if track is not None:
             out += fit_length(track, n)
     return out
+
+
+def window_max(x: np.ndarray, width: int) -> np.ndarray:
+    """Max of a non-negative x over [i, i + width) (what lies past the end counts as 0).
+
+    van Herk / Gil-Werman: running maxima within blocks of `width` from both sides, two
+    numpy passes whatever the width (scipy.ndimage would do the same, at ~0.3 s of import).
+    """
+    x = np.asarray(x)
+    n = len(x)
+    if width <= 1 or n == 0:
+        return x.copy()
+    blocks = -(-(n + width - 1) // width)
+    padded = np.zeros(blocks * width, x.dtype)
+    padded[:n] = x
+    grid = padded.reshape(blocks, width)
+    prefix = np.maximum.accumulate(grid, axis=1).ravel()  # block start .. i
+    suffix = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()  # i .. block end
+    # [i, i + width) spans at most two blocks: i to its block's end, then that next block's
+    # start to i + width - 1.
+    return np.maximum(suffix[:n], prefix[width - 1 : width - 1 + n])

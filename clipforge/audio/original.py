@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from clipforge.audio.mix import RATE, fit_length, samples, stereo
 from clipforge.audio.stretch import time_stretch
@@ -159,6 +158,10 @@ def resample(track: np.ndarray, rate: int, to: int = RATE) -> np.ndarray:
     """Change a (n, 2) track's sample rate with a polyphase anti-aliasing filter."""
     if rate == to:
         return track
+    # Imported here: scipy.signal costs ~1 s to import and only FrameSource sound at another
+    # rate needs it (files are decoded at the output rate by ffmpeg).
+    from scipy.signal import resample_poly
+
     g = np.gcd(int(rate), int(to))
     return resample_poly(track, to // g, rate // g, axis=0).astype(np.float32)
 

@@ -19,12 +19,14 @@ import numpy as np
 
 from clipforge.audio.beats import ANALYSIS_RATE, BeatInfo, beat_times
 from clipforge.audio.duck import duck_gain
+from clipforge.audio.effects import _find as find_effect
 from clipforge.audio.effects import effects_track
 from clipforge.audio.loudness import normalize
 from clipforge.audio.mix import RATE, db_to_gain, mix, samples
 from clipforge.audio.music import music_excerpt, music_track
 from clipforge.audio.original import original_sound
 from clipforge.errors import InputError
+from clipforge.media.probe import probe
 from clipforge.spec import Preset
 from clipforge.spec.assets import resolve_asset
 
@@ -79,6 +81,32 @@ def music_source(
     except InputError as exc:
         reason = str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
         raise InputError(f"audio.music.file: {reason}", exc.path) from None
+
+
+def check_audio_sources(
+    spec: Preset, roots: Sequence[Path], music_file: Path | None = None
+) -> None:
+    """Refuse a missing or unusable music file and missing effect files: `mix_audio`'s cheap
+    checks (a probe, a lookup), so a render can run them before any video work and mix the
+    sound in the background meanwhile. The errors are the ones `mix_audio` raises.
+
+    Raises:
+        InputError: The music is missing, not a media file or has no sound; an effect's
+            file is not found.
+    """
+    source = music_source(spec, roots, music_file)
+    if source is not None:
+        path, file_key = source
+        try:
+            info = probe(path)
+            if not info.has_audio:
+                raise InputError("has no audio stream", str(path))
+        except InputError as exc:
+            reason = str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
+            raise InputError(f"cannot be used as music ({file_key}): {reason}", str(path)) from None
+    find = lambda ref: resolve_asset(ref, spec.source_dir, roots)  # noqa: E731
+    for i, effect in enumerate(spec.audio.effects or ()):
+        find_effect(find, effect.file, i)
 
 
 def music_beats(

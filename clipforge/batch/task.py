@@ -97,15 +97,23 @@ def attempt(payload: dict[str, Any]) -> Outcome:
             files[path] = list(hash_file(path))
         output = Path(payload["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
-        render(
-            payload["inputs"],
-            output,
-            payload["preset"],
-            variables=payload.get("variables") or {},
-            music=payload.get("music"),
-            draft=bool(payload.get("draft")),
-            asset_roots=payload.get("asset_roots") or (),
-        )
+        before = _identity(output)
+        try:
+            render(
+                payload["inputs"],
+                output,
+                payload["preset"],
+                variables=payload.get("variables") or {},
+                music=payload.get("music"),
+                draft=bool(payload.get("draft")),
+                asset_roots=payload.get("asset_roots") or (),
+            )
+        except BaseException:
+            # Stopped after the MP4 was renamed into place but before the side files and the
+            # report: the job is not done, so its output must not look done either.
+            if _identity(output) not in (None, before):
+                output.unlink(missing_ok=True)
+            raise
         st = output.stat()
         made = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256_file(output)}
         return Outcome("done", seconds=time.monotonic() - start, made=made, files=files)
@@ -115,6 +123,15 @@ def attempt(payload: dict[str, Any]) -> Outcome:
         if kind == "error" and not isinstance(exc, ClipforgeError):
             message = f"{type(exc).__name__}: {message}\n{traceback.format_exc(limit=8)}"
         return Outcome("failed", kind, retryable, message, time.monotonic() - start, files=files)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(inode, mtime) of a file, None when it does not exist: tells a new output from an old."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 def child_main(request: dict[str, Any]) -> None:

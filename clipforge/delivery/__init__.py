@@ -6,22 +6,63 @@ Before rendering: the moderation blocklist (`moderation.py`) and the output prof
 which decodes a delivered file and checks that it plays everywhere.
 """
 
-from clipforge.delivery.encoding import Encoding, plan_encoding, profile_geometry
-from clipforge.delivery.job import Delivered, DeliveryPlan, SidePaths, prepare_delivery
-from clipforge.delivery.moderation import (
-    Blocklist,
-    ModerationError,
-    check_blocklist,
-    check_moderation,
-    normalize,
-)
-from clipforge.delivery.preview import Preview, write_preview
-from clipforge.delivery.profiles import PROFILES, Profile, get_profile, profile_names
-from clipforge.delivery.sidecar import sha256_of, sidecar_data, write_sidecar
-from clipforge.delivery.tags import hashtags, mentions
-from clipforge.delivery.texts import ClipText, clip_texts
-from clipforge.delivery.thumbnail import write_thumbnail
-from clipforge.delivery.verify import Check, VerificationError, VerifyReport, verify_file
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the same names, imported eagerly, for type checkers and editors
+    from clipforge.delivery.encoding import Encoding, plan_encoding, profile_geometry
+    from clipforge.delivery.job import Delivered, DeliveryPlan, SidePaths, prepare_delivery
+    from clipforge.delivery.moderation import (
+        Blocklist,
+        ModerationError,
+        check_blocklist,
+        check_moderation,
+        normalize,
+    )
+    from clipforge.delivery.preview import Preview, write_preview
+    from clipforge.delivery.profiles import PROFILES, Profile, get_profile, profile_names
+    from clipforge.delivery.sidecar import sha256_of, sidecar_data, write_sidecar
+    from clipforge.delivery.tags import hashtags, mentions
+    from clipforge.delivery.texts import ClipText, clip_texts
+    from clipforge.delivery.thumbnail import write_thumbnail
+    from clipforge.delivery.verify import Check, VerificationError, VerifyReport, verify_file
+
+# Public name -> its module, imported on first use (PEP 562): importing the package alone
+# stays cheap (see clipforge/__init__.py).
+_LAZY = {
+    "Encoding": "clipforge.delivery.encoding",
+    "plan_encoding": "clipforge.delivery.encoding",
+    "profile_geometry": "clipforge.delivery.encoding",
+    "Delivered": "clipforge.delivery.job",
+    "DeliveryPlan": "clipforge.delivery.job",
+    "SidePaths": "clipforge.delivery.job",
+    "prepare_delivery": "clipforge.delivery.job",
+    "Blocklist": "clipforge.delivery.moderation",
+    "ModerationError": "clipforge.delivery.moderation",
+    "check_blocklist": "clipforge.delivery.moderation",
+    "check_moderation": "clipforge.delivery.moderation",
+    "normalize": "clipforge.delivery.moderation",
+    "Preview": "clipforge.delivery.preview",
+    "write_preview": "clipforge.delivery.preview",
+    "PROFILES": "clipforge.delivery.profiles",
+    "Profile": "clipforge.delivery.profiles",
+    "get_profile": "clipforge.delivery.profiles",
+    "profile_names": "clipforge.delivery.profiles",
+    "sha256_of": "clipforge.delivery.sidecar",
+    "sidecar_data": "clipforge.delivery.sidecar",
+    "write_sidecar": "clipforge.delivery.sidecar",
+    "hashtags": "clipforge.delivery.tags",
+    "mentions": "clipforge.delivery.tags",
+    "ClipText": "clipforge.delivery.texts",
+    "clip_texts": "clipforge.delivery.texts",
+    "write_thumbnail": "clipforge.delivery.thumbnail",
+    "Check": "clipforge.delivery.verify",
+    "VerificationError": "clipforge.delivery.verify",
+    "VerifyReport": "clipforge.delivery.verify",
+    "verify_file": "clipforge.delivery.verify",
+}
 
 __all__ = [
     "PROFILES",
@@ -55,3 +96,16 @@ __all__ = [
     "write_sidecar",
     "write_thumbnail",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

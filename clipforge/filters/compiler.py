@@ -16,11 +16,13 @@ time the operations of the active filters are fused into steps:
   costs one `cv2.transform` instead of a transform and a lookup;
 - everything else runs as it is.
 
-Per frame, the first step that runs allocates the output and the pointwise steps after it
-(tone tables, the vignette) write into that array instead of allocating another: a 1080x1920
-frame is 6 MB, and a fresh one costs about a millisecond in page faults. With `inplace=True`
-the caller hands its frame over, and a first tone table or vignette writes into it too (a
-colour matrix never does: cv2.transform would copy its input first, which is slower).
+Per frame, the first step that runs allocates the output and the steps after it that can run
+in place (tone tables, the vignette, grain, pixelate) write into that array instead of
+allocating another: a 1080x1920 frame is 6 MB, and a fresh one costs about a millisecond in
+page faults. With `inplace=True`
+the caller hands its frame over, and a first tone table, vignette, grain or pixelate writes
+into it too (a colour matrix never does: cv2.transform would copy its input first, which is
+slower).
 
 So a chain gives, within one level, the pixels of its filters applied one by one. The fused
 plan is cached per (active filters, strengths): a static chain fuses once, and every frame
@@ -100,7 +102,7 @@ class FilterChain:
         owned = inplace and frame.flags.writeable and frame.flags.c_contiguous
         for step in self.plan_at(t):
             if owned and getattr(step, "in_place", False):
-                frame = step.kernel(frame, frame)  # type: ignore[attr-defined]
+                frame = step.into(frame, t)  # type: ignore[attr-defined]
                 continue
             result = step(frame, t)
             # Only steps known to return a new array hand over one the chain may write into.
@@ -233,7 +235,7 @@ def fuse(ops: Sequence[Op], after: float = 1.0, budget: list | None = None) -> l
             steps.append(_Group(inner, op.strength))
         elif isinstance(op, SpatialOp):
             flush()
-            steps.append(op.kernel if op.timed else _Untimed(op.kernel))  # type: ignore[arg-type]
+            steps.append(_Timed(op.kernel) if op.timed else _Untimed(op.kernel))  # type: ignore[arg-type]
         else:  # pragma: no cover - the Op union is closed
             raise TypeError(f"not a filter operation: {op!r}")
     flush()
@@ -256,6 +258,31 @@ class _Untimed:
 
     def __call__(self, frame: np.ndarray, t: float) -> np.ndarray:
         return self.kernel(frame)
+
+    def into(self, frame: np.ndarray, t: float) -> np.ndarray:
+        """Run in place: `frame` is owned by the chain (only when `in_place`)."""
+        return self.kernel(frame, frame)  # type: ignore[call-arg]
+
+    def __repr__(self) -> str:
+        return repr(self.kernel)
+
+
+class _Timed:
+    """A kernel that needs the time (grain), as a step; `in_place` and `fresh` as `_Untimed`
+    (an in-place timed kernel takes `out` as a keyword: `kernel(frame, t, out=...)`)."""
+
+    __slots__ = ("fresh", "in_place", "kernel")
+
+    def __init__(self, kernel: Callable[[np.ndarray, float], np.ndarray]):
+        self.kernel = kernel
+        self.in_place = bool(getattr(kernel, "in_place", False))
+        self.fresh = self.in_place or bool(getattr(kernel, "fresh", False))
+
+    def __call__(self, frame: np.ndarray, t: float) -> np.ndarray:
+        return self.kernel(frame, t)
+
+    def into(self, frame: np.ndarray, t: float) -> np.ndarray:
+        return self.kernel(frame, t, out=frame)  # type: ignore[call-arg]
 
     def __repr__(self) -> str:
         return repr(self.kernel)

@@ -3,11 +3,38 @@
 This package is the only place in clipforge that starts ffmpeg.
 """
 
-from clipforge.media.audio import decode_audio, from_audiosegment, to_audiosegment
-from clipforge.media.decode import VideoReader, fit_geometry, open_video, read_image
-from clipforge.media.encode import VideoWriter, encode_frames
-from clipforge.media.ffmpeg import FFmpegProcess, ffmpeg_exe, run_ffmpeg
-from clipforge.media.probe import MediaInfo, probe
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the same names, imported eagerly, for type checkers and editors
+    from clipforge.media.audio import decode_audio, from_audiosegment, to_audiosegment
+    from clipforge.media.decode import VideoReader, fit_geometry, open_video, read_image
+    from clipforge.media.encode import VideoWriter, encode_frames
+    from clipforge.media.ffmpeg import FFmpegProcess, ffmpeg_exe, run_ffmpeg
+    from clipforge.media.probe import MediaInfo, probe
+
+# Public name -> its module, imported on first use (PEP 562): importing the package alone
+# stays cheap (see clipforge/__init__.py).
+_LAZY = {
+    "decode_audio": "clipforge.media.audio",
+    "from_audiosegment": "clipforge.media.audio",
+    "to_audiosegment": "clipforge.media.audio",
+    "VideoReader": "clipforge.media.decode",
+    "fit_geometry": "clipforge.media.decode",
+    "open_video": "clipforge.media.decode",
+    "read_image": "clipforge.media.decode",
+    "VideoWriter": "clipforge.media.encode",
+    "encode_frames": "clipforge.media.encode",
+    "FFmpegProcess": "clipforge.media.ffmpeg",
+    "ffmpeg_exe": "clipforge.media.ffmpeg",
+    "run_ffmpeg": "clipforge.media.ffmpeg",
+    "MediaInfo": "clipforge.media.probe",
+    "probe": "clipforge.media.probe",
+}
 
 __all__ = [
     "FFmpegProcess",
@@ -25,3 +52,30 @@ __all__ = [
     "run_ffmpeg",
     "to_audiosegment",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """Keeps `clipforge.media.probe` the function: importing the submodule of that name binds
+    it on the package (after loading it), over the function the eager imports used to leave
+    there. Only that binding is ignored."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "probe" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

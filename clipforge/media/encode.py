@@ -12,7 +12,8 @@ import contextlib
 import os
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import IO
 
@@ -25,6 +26,13 @@ from clipforge.media.ffmpeg import FFmpegProcess, grow_pipe
 from clipforge.media.parts import new_part_path, remove_stale_parts
 
 _STOP = object()
+
+# YUV frames (3 MB each at 1080x1920) waiting for the pipe; ffmpeg's pipe buffer and its own
+# queues keep x264 fed, so one here is enough.
+QUEUE_FRAMES = 1
+
+LateAudio = Future[np.ndarray | None] | Callable[[], np.ndarray | None]
+"""Audio still being made when the writer starts (see VideoWriter's `audio`)."""
 
 # BT.601 -> BT.709 matrix change of the piped frames, inside the encoding ffmpeg. The colorspace
 # filter (matrix only: fast=1 keeps primaries and transfer as they are, as colormatrix did) is
@@ -50,7 +58,11 @@ class VideoWriter:
         crf: x264 constant rate factor.
         preset: x264 preset.
         audio: Optional float32 samples, shape (n, channels); read (not copied, when already
-            float32 within -1..1) while encoding, so do not modify them until `close()`.
+            float32 within -1..1) while encoding, so do not modify them until `close()`. Or
+            audio still being made: a `Future` or a no-argument callable giving the samples
+            (or None), waited for in the audio thread, so ffmpeg starts and frames are taken
+            meanwhile; if it raises, that exception is raised by the next `write()` or by
+            `close()`, and nothing appears at `path`.
         audio_rate: Sample rate of `audio`.
         audio_bitrate: AAC bitrate, e.g. "128k".
         faststart: Put the moov box before mdat (streamable).
@@ -70,7 +82,7 @@ class VideoWriter:
         *,
         crf: int = 20,
         preset: str = "veryfast",
-        audio: np.ndarray | None = None,
+        audio: np.ndarray | LateAudio | None = None,
         audio_rate: int = 48000,
         audio_bitrate: str = "128k",
         faststart: bool = True,
@@ -91,7 +103,10 @@ class VideoWriter:
         self.fps = fps
         self.crf = crf
         self.preset = preset
-        self.audio = _check_audio(audio)
+        # Audio still being made: resolved by the audio thread (_audio_pump).
+        self._audio_source = audio if isinstance(audio, Future) or callable(audio) else None
+        self._audio_error: BaseException | None = None
+        self.audio = None if self._audio_source is not None else _check_audio(audio)
         self.audio_rate = int(audio_rate)
         self.audio_bitrate = str(audio_bitrate)
         self.faststart = faststart
@@ -109,7 +124,7 @@ class VideoWriter:
         self._frames_piped = 0  # frames fully written to ffmpeg
         self._video_done = False
         self._part: Path | None = None
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=QUEUE_FRAMES)
         # YUV buffers come back here once piped: a new 3 MB buffer per 1080x1920 frame would
         # cost page faults every frame (see allocator.py); at most queue + 2 ever exist.
         self._free: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
@@ -151,7 +166,8 @@ class VideoWriter:
         args += ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{w}x{h}"]
         args += ["-framerate", fps_arg(self.fps), "-i", "pipe:0"]
         pass_fds: tuple[int, ...] = ()
-        if self.audio is not None:
+        has_audio = self.audio is not None or self._audio_source is not None
+        if has_audio:
             # Audio goes through a second pipe, written in step with the frames (see _pump), so
             # the track ends exactly with the video without -shortest (which overshoots or,
             # with a small buffer, truncates).
@@ -177,7 +193,7 @@ class VideoWriter:
         # Lookahead in the encoding threads instead of its own buffered thread: the same
         # bitstream, ~30 MiB less at 1080x1920.
         args += ["-x264-params", "sync-lookahead=0"]
-        if self.audio is not None:
+        if has_audio:
             args += ["-map", "1:a:0", "-c:a", "aac", "-b:a", self.audio_bitrate]
         else:
             args += ["-an"]
@@ -278,9 +294,22 @@ class VideoWriter:
         lookahead holds video back): a single writer could block on the audio pipe while ffmpeg
         waits for video. Audio never runs ahead of the frames, so ffmpeg never waits for it.
         """
-        assert self.audio is not None and self._audio_pipe is not None
-        pcm = memoryview(self.audio.reshape(-1)).cast("B")
-        have = len(self.audio)
+        assert self._audio_pipe is not None
+        if self._audio_source is not None:
+            try:
+                source = self._audio_source
+                self.audio = _check_audio(
+                    source.result() if isinstance(source, Future) else source()
+                )
+            except BaseException as exc:
+                # Raised by the next write() or by close(): the render fails, nothing appears.
+                self._audio_error = exc
+                self._error = self._error or exc
+                self._close_audio_pipe()
+                return
+        audio = self.audio if self.audio is not None else np.zeros((0, 2), np.float32)
+        pcm = memoryview(audio.reshape(-1)).cast("B")
+        have = len(audio)
         sent = 0  # samples (per channel) written
         covered = 0  # frames whose audio is written
         while True:
@@ -309,6 +338,8 @@ class VideoWriter:
             self._audio_pipe = None
 
     def _raise_pump_error(self) -> None:
+        if self._audio_error is not None:
+            raise self._audio_error
         if self._error is not None:
             raise self._ffmpeg_error("ffmpeg stopped accepting frames")
 
