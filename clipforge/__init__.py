@@ -10,10 +10,7 @@ the filters and overlays), which takes a second or two to import.
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from clipforge.errors import (
     ClipforgeError,
@@ -23,6 +20,7 @@ from clipforge.errors import (
     Problem,
     RenderError,
 )
+from clipforge.lazy import export_lazily
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from clipforge.render import RenderResult, render
@@ -108,33 +106,4 @@ __all__ = [
     "render",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # once: later uses are plain attribute reads
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
-
-class _Package(types.ModuleType):
-    """The package's module type: `clipforge.render` stays the function.
-
-    Importing the submodule `clipforge.render` binds it as the package's `render` attribute
-    (the import system does that after loading it), which would hide the function of the same
-    name that the eager `from clipforge.render import render` used to put there. Only that
-    binding is ignored; any other value (a test's monkeypatch, say) is stored as usual.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "render" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+export_lazily(__name__, _LAZY, functions_over_submodules=("render",))

@@ -8,8 +8,9 @@ which decodes a delivered file and checks that it plays everywhere.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from clipforge.lazy import export_lazily
 
 if TYPE_CHECKING:  # the same names, imported eagerly, for type checkers and editors
     from clipforge.delivery.encoding import Encoding, plan_encoding, profile_geometry
@@ -97,15 +98,4 @@ __all__ = [
     "write_thumbnail",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+export_lazily(__name__, _LAZY)

@@ -5,10 +5,9 @@ This package is the only place in clipforge that starts ffmpeg.
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from clipforge.lazy import export_lazily
 
 if TYPE_CHECKING:  # the same names, imported eagerly, for type checkers and editors
     from clipforge.media.audio import decode_audio, from_audiosegment, to_audiosegment
@@ -53,29 +52,4 @@ __all__ = [
     "to_audiosegment",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
-
-class _Package(types.ModuleType):
-    """Keeps `clipforge.media.probe` the function: importing the submodule of that name binds
-    it on the package (after loading it), over the function the eager imports used to leave
-    there. Only that binding is ignored."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "probe" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+export_lazily(__name__, _LAZY, functions_over_submodules=("probe",))
