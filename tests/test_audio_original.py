@@ -38,7 +38,8 @@ def test_trim_and_speed_put_each_click_at_its_time(clicky, speed) -> None:
     expected = [(t - source_start) / speed for t in CLICKS if t > source_start]
     found = click_times(out)
     assert len(found) == len(expected)
-    assert np.abs(found - expected).max() < FRAME / 2, (speed, found, expected)
+    # Within one frame, as A/V sync asks; a 4x stretch smears a 2 ms click over tens of ms.
+    assert np.abs(found - expected).max() < FRAME, (speed, found, expected)
 
 
 def test_reverse_mirrors_click_times(clicky) -> None:
