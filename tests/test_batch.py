@@ -311,3 +311,27 @@ def test_ctrl_c_stops_cleanly(media):
     if finished:
         recorded = json.loads((out / MANIFEST_NAME).read_text())["outputs"]
         assert {p.name for p in finished} == set(recorded)
+
+
+def test_image_sequence_inputs_render_and_resume_on_their_images(media):
+    from PIL import Image
+
+    shots = media / "shots"
+    shots.mkdir()
+    for i in range(10):  # 10 frames at 15 fps: two thirds of a second
+        Image.new("RGB", (90, 160), (20 * i, 100, 200)).save(shots / f"s{i}.png")
+    jobs = [
+        {"inputs": ["shots"], "output": "seq/folder.mp4"},
+        {"inputs": ["shots/*.png"], "output": "seq/pattern.mp4"},
+        {"inputs": ["nothing/*.png"], "output": "seq/empty.mp4"},
+    ]
+    source = media / "seq.json"
+    source.write_text(json.dumps({"defaults": {"preset": "presets/tiny.yaml"}, "jobs": jobs}))
+    first = run_batch(source, workers=1)
+    assert statuses(first) == ["done", "done", "failed"]
+    assert "no images found" in first.jobs[2].error
+    assert probe(media / "seq" / "folder.mp4").duration == pytest.approx(10 / 15, abs=0.07)
+    assert statuses(run_batch(source, workers=1)) == ["skipped", "skipped", "failed"]
+    # Editing one image of the sequence makes both jobs out of date.
+    Image.new("RGB", (90, 160), (255, 0, 0)).save(shots / "s4.png")
+    assert statuses(run_batch(source, workers=1)) == ["done", "done", "failed"]

@@ -443,9 +443,10 @@ def validate_jobs(
     """Validate every job; a broken job becomes a `JobProblem`, the others `BatchJob`s.
 
     Checks: the job's keys and types, its preset (loads with its variables, assets exist,
-    features supported, moderation), inputs and music exist and are non-empty regular files,
-    the output is an `.mp4` (or `.m4v`/`.mov`) whose folder can be made, is not one of the
-    inputs, and no two jobs write the same output (or the same side files).
+    features supported, moderation), inputs (an image sequence: its images) and music exist
+    and are non-empty regular files, the output is an `.mp4` (or `.m4v`/`.mov`) whose folder
+    can be made, is not one of the inputs, and no two jobs write the same output (or the same
+    side files).
 
     Args:
         raw: Parsed jobs.
@@ -483,7 +484,10 @@ def validate_jobs(
         ref = spec.preset or "default"
         if is_preset_path(ref):
             ref = str(_absolute(base, ref))
-        problems += _file_problems(inputs, "input")
+        try:
+            problems += _file_problems(source_files(inputs), "input")
+        except ClipforgeError as exc:  # an image sequence that matches nothing usable
+            problems.append(f"input {exc}")
         if music is not None:
             problems += _file_problems((music,), "music")
         problems += _output_problems(output, inputs)
@@ -525,6 +529,24 @@ def _absolute(base: Path, value: str | Path) -> Path:
     """A path from the batch file, relative to its folder; `~` is not expanded (portable)."""
     path = Path(value)
     return Path((path if path.is_absolute() else base / path).resolve(strict=False))
+
+
+def source_files(inputs: Iterable[str | Path], music: str | Path | None = None) -> list[Path]:
+    """The files a job reads, in order: each input (an image sequence's images), the music.
+
+    The manifest hashes exactly these, so editing one image of a sequence renders it again.
+
+    Raises:
+        InputError: An image sequence (a folder or pattern) matches nothing or a non-image.
+    """
+    from clipforge.timeline.sources import image_sequence, is_sequence
+
+    files: list[Path] = []
+    for source in inputs:
+        files.extend(image_sequence(source, 1.0).paths if is_sequence(source) else [Path(source)])
+    if music:
+        files.append(Path(music))
+    return files
 
 
 def _file_problems(paths: Iterable[Path], what: str) -> list[str]:

@@ -8,11 +8,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from clipforge.batch.jobs import BatchJob, JobProblem, jobs_from_list, load_batch, validate_jobs
+from clipforge.batch.jobs import (
+    BatchJob,
+    JobProblem,
+    jobs_from_list,
+    load_batch,
+    source_files,
+    validate_jobs,
+)
 from clipforge.batch.manifest import Manifests, job_key, preset_digest
 from clipforge.batch.report import BatchReport, JobReport
 from clipforge.batch.runner import Policy, default_workers, run_local
 from clipforge.batch.task import Outcome
+from clipforge.errors import ClipforgeError
 
 DEFAULT_TIMEOUT = 600.0  # 45x the reference job: only a stuck render gets there
 DEFAULT_RETRIES = 2
@@ -100,10 +108,10 @@ class _Batch:
         hashes = self.manifests.hashes
         for path, value in outcome.files.items():
             hashes.add(path, value)
-        files = [str(p) for p in (*job.inputs, *([job.music] if job.music else []))]
         try:
+            files = [str(p) for p in source_files(job.inputs, job.music)]
             shas = [hashes.entries[p][2] for p in files]
-        except KeyError:  # the worker did not hash them (should not happen): no record
+        except (KeyError, ClipforgeError):  # not what the worker hashed (a sequence changed)
             return
         self.manifests.record(
             job.output, job_key(job.preset_digest, shas, job.variables), outcome.made, files
@@ -122,9 +130,8 @@ def _is_current(job: BatchJob, manifests: Manifests) -> bool:
     if manifests.record_of(job.output) is None or not job.output.exists():
         return False
     try:
-        files = [*job.inputs, *([job.music] if job.music else [])]
-        shas = [manifests.hashes.sha256(p) for p in files]
-    except OSError:
+        shas = [manifests.hashes.sha256(p) for p in source_files(job.inputs, job.music)]
+    except (OSError, ClipforgeError):
         return False
     return manifests.is_current(job.output, job_key(job.preset_digest, shas, job.variables))
 

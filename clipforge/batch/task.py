@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clipforge.batch.jobs import source_files
 from clipforge.batch.manifest import hash_file, sha256_file, write_json_atomic
 from clipforge.errors import ClipforgeError, InputError, PresetError, RenderError
 
@@ -92,9 +93,8 @@ def attempt(payload: dict[str, Any]) -> Outcome:
     start = time.monotonic()
     files: dict[str, list[Any]] = {}
     try:
-        sources = [*payload["inputs"], *([payload["music"]] if payload.get("music") else [])]
-        for path in sources:
-            files[path] = list(hash_file(path))
+        for path in source_files(payload["inputs"], payload.get("music")):
+            files[str(path)] = list(hash_file(path))
         output = Path(payload["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
         before = _identity(output)
