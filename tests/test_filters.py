@@ -323,7 +323,7 @@ def test_matrices_fuse_only_where_clipping_and_rounding_allow():
 
 def test_adjust_matrix_is_neutral_at_the_defaults():
     assert adjust.adjust_matrix().is_identity
-    levels = adjust.adjust_tone()
+    levels = tone.adjust_levels()
     assert np.allclose(levels, np.arange(256)[None, :])
     assert compile_chain([AdjustFilter()], SIZE).plan_at(0.0) == []
 

@@ -63,7 +63,7 @@ def test_adjust_runs_as_one_matrix_within_a_level_of_its_two_halves() -> None:
     chain = compile_chain([spec], SIZE)
     assert [type(s.kernel).__name__ for s in chain.plan_at(0.0)] == ["ColorMatrix"]
     matrix = adjust.adjust_matrix(saturation=1.3)
-    table = ToneTable.from_levels(adjust.adjust_tone(brightness=0.05, contrast=1.1))
+    table = ToneTable.from_levels(tone.adjust_levels(brightness=0.05, contrast=1.1))
     colours = cube_colours()  # saturated colours clip in the matrix: the hard case
     fused = chain(colours, 0.0).astype(int)
     assert np.abs(fused - table(matrix(colours)).astype(int)).max() <= 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from clipforge.errors import ClipforgeError, PresetError, Problem
-from clipforge.spec.documents import MAX_BYTES, parse_document
+from clipforge.spec.documents import MAX_BYTES, parse_document, read_capped_text
 from clipforge.spec.locations import LineMap, Mark
 from clipforge.spec.models import Job
 
@@ -122,30 +122,13 @@ def load_batch(path: str | Path) -> list[RawJob]:
         PresetError: The file cannot be read or is not a batch file (names file and line).
     """
     path = Path(path)
-    text = _read_text(path)
+    text = read_capped_text(path, MAX_BATCH_BYTES, "batch file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return parse_csv(text, path)
     if suffix in (".jsonl", ".ndjson"):
         return parse_jsonl(text, path)
     return parse_mapping(text, path, is_json=suffix == ".json")
-
-
-def _read_text(path: Path) -> str:
-    file = str(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BATCH_BYTES + 1)
-    except FileNotFoundError:
-        raise PresetError(Problem("batch file not found", file)) from None
-    except OSError as exc:
-        raise PresetError(Problem(f"cannot read the batch file: {exc.strerror}", file)) from None
-    if len(raw) > MAX_BATCH_BYTES:
-        raise PresetError(Problem(f"larger than {MAX_BATCH_BYTES // 2**20} MiB", file))
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PresetError(Problem(f"not UTF-8 text (bad byte at {exc.start})", file)) from None
 
 
 def parse_mapping(text: str, path: Path, is_json: bool = False) -> list[RawJob]:

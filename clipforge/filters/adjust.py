@@ -10,8 +10,6 @@ so the order only shows where colours clip; white balance after saturation also 
 
 from __future__ import annotations
 
-import numpy as np
-
 from clipforge.filters import color, tone
 from clipforge.filters.kernels import ColorMatrix
 from clipforge.filters.ops import CompiledFilter, GroupOp, MatrixFilter, Op, ToneFilter
@@ -26,32 +24,12 @@ def adjust_matrix(*, saturation: float = 1.0, hue: float = 0.0) -> ColorMatrix:
     return ColorMatrix.of(mix)
 
 
-def adjust_tone(
-    *,
-    temperature: float = 0.0,
-    tint: float = 0.0,
-    exposure: float = 0.0,
-    brightness: float = 0.0,
-    contrast: float = 1.0,
-    gamma: float = 1.0,
-) -> np.ndarray:
-    """The tone half of `adjust` as (3, 256) float levels (see `tone.adjust_levels`)."""
-    return tone.adjust_levels(
-        temperature=temperature,
-        tint=tint,
-        exposure=exposure,
-        brightness=brightness,
-        contrast=contrast,
-        gamma=gamma,
-    )
-
-
 class Adjust(CompiledFilter):
     """A compiled `adjust`: the matrix then the tone table, blended exactly as one filter."""
 
     def __init__(self, spec: AdjustFilter):
         self.matrix = adjust_matrix(saturation=spec.saturation, hue=spec.hue)
-        self.levels = adjust_tone(
+        self.levels = tone.adjust_levels(
             temperature=spec.temperature,
             tint=spec.tint,
             exposure=spec.exposure,

@@ -184,21 +184,36 @@ def load_document(path: str | Path) -> tuple[dict, LineMap]:
         PresetError: The file is missing, too large, not UTF-8, or not a valid mapping document.
     """
     path = Path(path)
+    text = read_capped_text(path, MAX_BYTES)
+    return parse_document(text, str(path), is_json=path.suffix.lower() == ".json")
+
+
+def read_capped_text(path: Path, max_bytes: int, what: str = "file") -> str:
+    """A UTF-8 text file of at most `max_bytes`, read without loading more than that.
+
+    Args:
+        path: The file.
+        max_bytes: The size cap (documents come from strangers).
+        what: How messages name the file ("file", "batch file").
+
+    Raises:
+        PresetError: The file is missing, unreadable, too large or not UTF-8.
+    """
     file = str(path)
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            raw = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise PresetError(Problem("file not found", file)) from None
+        raise PresetError(Problem(f"{what} not found", file)) from None
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise PresetError(Problem(f"cannot read the file: {reason}", file)) from None
-    if len(raw) > MAX_BYTES:
-        raise PresetError(Problem(f"file larger than {MAX_BYTES // 1024} KiB", file))
+        raise PresetError(Problem(f"cannot read the {what}: {reason}", file)) from None
+    if len(raw) > max_bytes:
+        cap = f"{max_bytes >> 20} MiB" if max_bytes % 2**20 == 0 else f"{max_bytes >> 10} KiB"
+        raise PresetError(Problem(f"{what} larger than {cap}", file))
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PresetError(
             Problem(f"not UTF-8 text (bad byte at offset {exc.start})", file)
         ) from None
-    return parse_document(text, file, is_json=path.suffix.lower() == ".json")
