@@ -22,7 +22,7 @@ from pathlib import Path
 
 from clipforge.delivery.texts import ClipText, clip_texts
 from clipforge.errors import PresetError, Problem
-from clipforge.spec.locations import LineMap
+from clipforge.spec.locations import LineMap, parse_key_path
 from clipforge.spec.models import Preset
 
 _QUOTE_CHARS = 80
@@ -117,7 +117,7 @@ def check_blocklist(spec: Preset, texts: Sequence[ClipText]) -> None:
         line = column = None
         where = file
         if lines is not None:
-            mark = lines.find(_key_path(item.key))
+            mark = lines.find(parse_key_path(item.key))
             line, column, where = mark.line, mark.column, mark.file or file
         quoted = item.text if len(item.text) <= _QUOTE_CHARS else item.text[:_QUOTE_CHARS] + "..."
         cue = f" ({item.where})" if item.where else ""
@@ -127,13 +127,3 @@ def check_blocklist(spec: Preset, texts: Sequence[ClipText]) -> None:
         )
         problems.append(Problem(message, where, line, column, item.key))
     raise ModerationError(problems)
-
-
-def _key_path(key: str) -> tuple[str | int, ...]:
-    """`text[1].content` -> ("text", 1, "content")."""
-    parts: list[str | int] = []
-    for chunk in key.split("."):
-        name, *indexes = chunk.replace("]", "").split("[")
-        parts.append(name)
-        parts.extend(int(i) for i in indexes)
-    return tuple(parts)

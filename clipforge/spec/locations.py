@@ -35,6 +35,16 @@ def format_key_path(path: Iterable[object]) -> str:
     return text
 
 
+def parse_key_path(key: str) -> tuple[str | int, ...]:
+    """The inverse of `format_key_path`: `stickers[1].track` -> ("stickers", 1, "track")."""
+    parts: list[str | int] = []
+    for chunk in key.split("."):
+        name, *indexes = chunk.replace("]", "").split("[")
+        parts.append(name)
+        parts.extend(int(i) for i in indexes)
+    return tuple(parts)
+
+
 class LineMap:
     """Positions of the keys and items of a document, by key path.
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from clipforge.errors import PresetError, Problem
-from clipforge.spec.locations import LineMap, format_key_path
+from clipforge.spec.locations import LineMap, format_key_path, parse_key_path
 from clipforge.spec.models import Preset
 
 
@@ -87,7 +87,7 @@ def check_supported(preset: Preset, file: str | None = None) -> None:
         line = column = None
         where = file
         if lines is not None:
-            mark = lines.find(_parse_key(key))
+            mark = lines.find(parse_key_path(key))
             line, column = mark.line, mark.column
             where = mark.file or file
         problems.append(
@@ -96,13 +96,3 @@ def check_supported(preset: Preset, file: str | None = None) -> None:
     # Document order when positions are known, table order otherwise (sort is stable).
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.column or 0))
     raise PresetError(problems)
-
-
-def _parse_key(key: str) -> tuple:
-    """`stickers[1].track` -> ("stickers", 1, "track")."""
-    parts: list[str | int] = []
-    for chunk in key.split("."):
-        name, *indexes = chunk.replace("]", "").split("[")
-        parts.append(name)
-        parts.extend(int(i) for i in indexes)
-    return tuple(parts)
