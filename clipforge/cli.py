@@ -265,10 +265,10 @@ def presets_schema() -> None:
 def presets_sheet(output, at) -> None:
     """One still of every catalog preset over the demo footage, as a labelled contact sheet."""
     _tune_opencv()
+    from clipforge.delivery.staging import save_image
     from clipforge.preview import catalog_sheet
 
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
-    catalog_sheet(at).save(output)
+    save_image(catalog_sheet(at), output)
     click.echo(f"wrote {output}")
 
 
@@ -289,14 +289,14 @@ def presets_sheet(output, at) -> None:
 def presets_preview(preset, inputs, output, times, sets, watch) -> None:
     """Stills of PRESET at several times as one labelled contact sheet."""
     _tune_opencv()
+    from clipforge.delivery.staging import save_image
     from clipforge.preview import preview_sheet, watch_preset
 
     def make() -> None:
         sheet = preview_sheet(
             preset, inputs=inputs, times=times or None, variables=_parse_sets(sets)
         )
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        sheet.save(output)
+        save_image(sheet, output)
         click.echo(f"wrote {output}")
 
     if not watch:

@@ -12,6 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
+from PIL import Image
+
 
 class Staging:
     """Temporary files beside their destinations, committed together."""
@@ -51,3 +53,13 @@ class Staging:
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         # Committed files are gone from the list; anything still staged is a leftover.
         self.discard()
+
+
+def save_image(image: Image.Image, final: Path | str, **options: object) -> Path:
+    """Save a Pillow image so that `final` only ever holds a whole file (watchers read it live)."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with Staging() as staging:
+        image.save(staging.path_for(final), **options)
+        staging.commit()
+    return final

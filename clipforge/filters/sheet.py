@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from clipforge.delivery.staging import save_image
 from clipforge.errors import InputError
 from clipforge.filters.compiler import compile_chain
 from clipforge.filters.cube import load_cube
@@ -171,8 +172,7 @@ def write_contact_sheet(
     sheet = contact_sheet(frame)
     out = Path(output)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(sheet).save(out, optimize=True)
+        save_image(Image.fromarray(sheet), out, optimize=True)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot write the contact sheet: {exc}", str(out)) from None
     return out
