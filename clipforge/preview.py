@@ -1,7 +1,8 @@
 """Stills of a preset at chosen times, without encoding: the designer's quick look.
 
 The frames go through the same filter chain and layers as a render, at draft size, over the
-demo footage or a given clip.
+demo footage or a given clip, in the colour space the render would use (I420 where the render
+stays in YUV, see filters/yuv.py), so a still shows what the video will.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from PIL import Image
 from clipforge.demo_media import DemoScene
 from clipforge.errors import ClipforgeError, InputError
 from clipforge.filters import compile_chain
+from clipforge.filters.yuv import i420_to_rgb, rgb_to_i420, yuv_chain
 from clipforge.geometry import Geometry
 from clipforge.media import open_video, read_image
-from clipforge.overlay.build import build_layers
+from clipforge.overlay.build import build_overlays
 from clipforge.render import DRAFT_SCALE, resolve_preset
 from clipforge.sheet import contact_sheet
 from clipforge.spec import Preset, catalog, catalog_dir, check_supported
 from clipforge.spec.values import parse_color
-from clipforge.timeline import plan_timeline
+from clipforge.timeline import plan_timeline, plays_as_decoded
 
 SAMPLE_SECONDS = 15.0
 
@@ -52,19 +54,26 @@ def render_stills(
     geometry = Geometry(spec.canvas.size, scale)
     size = geometry.output_size
     chain = compile_chain(spec.filters, size)
-    layers = build_layers(spec, geometry, roots)
+    overlays = build_overlays(spec, geometry, roots)
     source = _source_frames(spec, inputs, size)
     duration = source.duration
+    # As the render decides (the demo footage stands for a video input).
+    plain = not inputs or plays_as_decoded(source.plan)
+    on_yuv = yuv_chain(chain) if plain and not overlays.watches else None
     stills = []
     for t in times if times is not None else default_times(duration):
         if not 0 <= t < duration:
             raise InputError(f"time {t:g} s is outside the clip (0 to {duration:.2f} s)")
         frame = source.frame(t)
-        # Each source frame is new (decoded, read or drawn): the chain may filter it in place.
-        frame = chain(frame, t, inplace=True) if chain else frame
-        for layer in layers:
+        if on_yuv is not None:
+            frame = rgb_to_i420(frame)
+            on_yuv(frame, t)
+        else:
+            # Each source frame is new (decoded, read or drawn): the chain may filter in place.
+            frame = chain(frame, t, inplace=True) if chain else frame
+        for layer in overlays.layers:
             layer.draw(frame, t)
-        stills.append((t, frame))
+        stills.append((t, frame if on_yuv is None else i420_to_rgb(frame)))
     return stills
 
 

@@ -26,12 +26,20 @@ from clipforge.delivery import (
     verify_file,
 )
 from clipforge.filters import compile_chain
+from clipforge.filters.yuv import yuv_chain
 from clipforge.media import VideoWriter
 from clipforge.media.decode import draft_decoding
 from clipforge.overlay.build import build_overlays
 from clipforge.spec import Preset, check_supported, load_preset
 from clipforge.spec.values import parse_color
-from clipforge.timeline import FrameSource, ImageSequence, Plan, plan_timeline, timeline_frames
+from clipforge.timeline import (
+    FrameSource,
+    ImageSequence,
+    Plan,
+    plan_timeline,
+    plays_as_decoded,
+    timeline_frames,
+)
 
 Progress = Callable[[int, int], None]
 """Called after each frame with (frames done, frames in all)."""
@@ -176,6 +184,11 @@ def _render_frames(
     overlays = build_overlays(
         spec, geometry, roots, duration=total_frames / fps, beats=lambda: sound.result().beats
     )
+    # Frames stay in the decoder's BT.709 YUV when nothing needs RGB (filters/yuv.py): the
+    # common looks over cut-together footage skip two colour conversions a frame, in Python and
+    # in both ffmpeg processes. Face tracking looks at RGB footage.
+    on_yuv = yuv_chain(chain) if plays_as_decoded(plan) and not overlays.watches else None
+    pixels = "rgb" if on_yuv is None else "yuv709"
     out = spec.output
     writer = VideoWriter(
         Path(output),
@@ -191,21 +204,25 @@ def _render_frames(
         faststart=out.faststart,
         strip_metadata=out.strip_metadata,
         threads=ENCODER_THREADS,
+        pixels=pixels,
     )
     done = 0
     fit = str(getattr(spec.canvas.fit, "value", spec.canvas.fit))
     background = parse_color(spec.canvas.background)[:3]
-    frames = timeline_frames(plan, total_frames, geometry.output_size, fps, fit, background)
+    frames = timeline_frames(plan, total_frames, geometry.output_size, fps, fit, background, pixels)
     # closing: a failed encode still ends the decoders' ffmpeg processes right away. A draft
     # decodes its footage the cheap way (no deblocking, a fast scaler): see draft_decoding.
     with writer, closing(frames), draft_decoding() if draft else nullcontext():
         for frame in frames:
             t = done / fps
-            overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
-            # The loop owns its frames (timeline copies callers' arrays): filter in place.
-            frame = chain(frame, t, inplace=True) if chain else frame
-            if not frame.flags.writeable:
-                frame = frame.copy()
+            if on_yuv is not None:
+                on_yuv(frame, t)  # in place: the decoder hands each frame over
+            else:
+                overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
+                # The loop owns its frames (timeline copies callers' arrays): filter in place.
+                frame = chain(frame, t, inplace=True) if chain else frame
+                if not frame.flags.writeable:
+                    frame = frame.copy()
             overlays.draw(frame, t)
             writer.write(frame)
             done += 1

@@ -110,14 +110,22 @@ class FilterChain:
             frame = result
         return frame
 
-    def plan_at(self, t: float) -> list[Step]:
-        """The fused steps that run at time t (cached per active filters and strengths)."""
-        active = tuple(
+    def active_at(self, t: float) -> tuple[tuple[int, float], ...]:
+        """(index, strength) of each filter on at time t."""
+        return tuple(
             (i, s) for i, item in enumerate(self.filters) if (s := item.strength_at(t)) is not None
         )
+
+    def ops_of(self, active: tuple[tuple[int, float], ...]) -> list[Op]:
+        """The operations of the filters in `active` (from `active_at`), in chain order."""
+        return [op for i, s in active for op in self.filters[i].compiled.ops(s)]
+
+    def plan_at(self, t: float) -> list[Step]:
+        """The fused steps that run at time t (cached per active filters and strengths)."""
+        active = self.active_at(t)
         plan = self._plans.get(active)
         if plan is None:
-            plan = fuse([op for i, s in active for op in self.filters[i].compiled.ops(s)])
+            plan = fuse(self.ops_of(active))
             self._plans[active] = plan
             if len(self._plans) > _MAX_PLANS:
                 self._plans.pop(next(iter(self._plans)))

@@ -64,11 +64,13 @@ def sws_name(matrix: str) -> str:
     return _SWS[matrix]
 
 
-def to_bt601_filters(info: MediaInfo) -> list[str]:
-    """Filters (after geometry) that leave BT.601 limited-range yuv420p for OpenCV.
+def to_matrix_filters(info: MediaInfo, target: str = "bt601") -> list[str]:
+    """Filters (after geometry) that leave limited-range yuv420p in `target`'s matrix.
 
-    HDR (HLG/PQ) footage is tone-mapped to SDR BT.709 with zscale + tonemap first; this is
-    best-effort (hable curve), a preset's colour filters can refine it.
+    `target` is "bt601" (what OpenCV's I420 conversions expect) or "bt709" (what the encoder
+    writes: frames kept in YUV need no matrix change anywhere). HDR (HLG/PQ) footage is
+    tone-mapped to SDR BT.709 with zscale + tonemap first; this is best-effort (hable curve), a
+    preset's colour filters can refine it.
     """
     filters: list[str] = []
     matrix = source_matrix(info)
@@ -84,12 +86,17 @@ def to_bt601_filters(info: MediaInfo) -> list[str]:
         matrix = "bt709"
     else:
         filters.append("format=yuv420p")
-    if matrix in _COLORSPACE:
+    if matrix == target:
+        return filters
+    if target == "bt601" and matrix in _COLORSPACE:
         # Same change as colormatrix but SIMD, slice-threaded and rounded once: ~1 ms of CPU per
         # 1080x1920 frame instead of ~4.5 ms, within 0.5 of exact (colormatrix: up to 1.1).
         filters.append(
             f"colorspace=all=bt601-6-525:iall={_COLORSPACE[matrix]}:range=tv:irange=tv:fast=1"
         )
-    elif matrix != "bt601":
-        filters.append(f"colormatrix=src={matrix}:dst=bt601")
+    elif target == "bt709" and matrix in (*_COLORSPACE, "bt601"):
+        source = _COLORSPACE.get(matrix, "bt601-6-525")
+        filters.append(f"colorspace=all=bt709:iall={source}:range=tv:irange=tv:fast=1")
+    else:
+        filters.append(f"colormatrix=src={matrix}:dst={target}")
     return filters

@@ -22,13 +22,18 @@ import numpy as np
 
 from clipforge.errors import InputError, RenderError
 from clipforge.media import blurfit
-from clipforge.media.colour import source_matrix, source_range, sws_name, to_bt601_filters
+from clipforge.media.colour import source_matrix, source_range, sws_name, to_matrix_filters
 from clipforge.media.ffmpeg import FFmpegProcess, input_file
 from clipforge.media.images import MAX_STILL_PIXELS, open_image
 from clipforge.media.probe import MediaInfo, probe
 from clipforge.media.safety import input_options, input_url
 
 Fit = Literal["cover", "contain", "contain-blur", "stretch"]
+Pixels = Literal["rgb", "yuv601", "yuv709"]
+"""What a reader yields: (H, W, 3) RGB; or I420 planes in one (H * 3 / 2, W) array, BT.601
+limited range as piped for OpenCV (half the bytes of RGB: `cv2.COLOR_YUV2RGB_I420` makes RGB of
+it), or BT.709 limited range, the encoder's own format (frames kept in YUV need no matrix change
+in any process)."""
 Size = tuple[int, int]
 RGB = tuple[int, int, int]
 
@@ -115,8 +120,10 @@ def build_video_filter(
     background: RGB,
     speed: float,
     draft: bool = False,
+    matrix_out: str = "bt601",
 ) -> str:
-    """The -vf chain: speed, constant frame rate, geometry, then BT.601 yuv420p for OpenCV.
+    """The -vf chain: speed, constant frame rate, geometry, then yuv420p in `matrix_out`'s
+    matrix (BT.601 for OpenCV's conversion to RGB).
 
     Constant frame rate from any source, variable frame rate included: the frame shown at
     canvas time t is the source frame with the latest timestamp <= t (within
@@ -152,7 +159,7 @@ def build_video_filter(
         chain.append(f"crop={cw}:{ch}:{x}:{y}")
     elif fit == "contain" and (sw, sh) != size:
         chain.append(f"pad={cw}:{ch}:{x}:{y}:color={_hex(background)}")
-    chain += to_bt601_filters(info)
+    chain += to_matrix_filters(info, matrix_out)
     chain.append("setsar=1")
     return ",".join(chain)
 
@@ -173,7 +180,8 @@ def expected_frames(
 class VideoReader:
     """Frames of one input, fitted to the canvas: an iterator and a context manager.
 
-    Each yielded frame is a fresh (H, W, 3) uint8 RGB array the caller may keep or modify. A
+    Each yielded frame is a fresh array the caller may keep or modify: (H, W, 3) uint8 RGB, or
+    with `pixels` "yuv601" / "yuv709" the I420 planes as one (H * 3 / 2, W) array. A
     background thread reads and converts the next frames (at most `prefetch` ahead), so pipe
     reading and colour conversion overlap with the caller's own per-frame work.
 
@@ -195,6 +203,7 @@ class VideoReader:
         speed: float,
         prefetch: int = PREFETCH_FRAMES,
         io_timeout: float = 120.0,
+        pixels: Pixels = "rgb",
     ) -> None:
         self.path = path
         self.info = info
@@ -203,6 +212,7 @@ class VideoReader:
         self.frame_count = expected_frames(info, fps, start, duration, speed)
         self.padded_frames = 0
         self.frames_read = 0
+        self.pixels = pixels
         w, h = self.size
         self._frame_bytes = w * h * 3 // 2
         # Files only, and the demuxer probe checked (safety.py).
@@ -216,7 +226,9 @@ class VideoReader:
             args += ["-skip_loop_filter", "all"]  # see draft_decoding
         # Two decoding threads keep up with the frame loop; more only hold more frames in memory.
         args += ["-threads", "2", "-i", input_url(path), "-map", "0:v:0", "-an", "-sn", "-dn"]
-        args += ["-vf", build_video_filter(info, self.size, fps, fit, background, speed, draft)]
+        matrix = "bt709" if pixels == "yuv709" else "bt601"
+        vf = build_video_filter(info, self.size, fps, fit, background, speed, draft, matrix)
+        args += ["-vf", vf]
         args += ["-frames:v", str(self.frame_count), "-f", "rawvideo", "-pix_fmt", "yuv420p"]
         # ffmpeg's muxer thread queues up to 8 packets by default: 8 whole 3 MB frames waiting
         # for the pipe while our loop is the slower side. Two keep the pipe fed and save ~20 MiB.
@@ -237,14 +249,19 @@ class VideoReader:
         raw = bytearray(self._frame_bytes)
         view = memoryview(raw)
         yuv = np.frombuffer(raw, np.uint8).reshape(h * 3 // 2, w)
+        rgb = self.pixels == "rgb"
         try:
             for _ in range(self.frame_count):
                 if self._stop.is_set():
                     return
+                if not rgb:  # YUV frames are read straight into the array handed over
+                    yuv = np.empty((h * 3 // 2, w), np.uint8)
+                    view = memoryview(yuv).cast("B")
                 if self._proc.read_exact(view) < self._frame_bytes:
                     break
                 # OpenCV's I420 conversion is BT.601 limited range, which ffmpeg delivered.
-                if not self._put(cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)):
+                frame = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420) if rgb else yuv
+                if not self._put(frame):
                     return
         except BaseException as exc:  # handed to the consumer thread
             self._error = exc
@@ -344,6 +361,7 @@ def open_video(
     *,
     info: MediaInfo | None = None,
     prefetch: int = PREFETCH_FRAMES,
+    pixels: Pixels = "rgb",
 ) -> VideoReader:
     """Start decoding `path` to canvas-sized RGB frames.
 
@@ -359,6 +377,7 @@ def open_video(
         speed: Playback speed (2.0 = twice as fast); `duration` counts source seconds.
         info: A MediaInfo from `probe(path)`, to skip probing again.
         prefetch: Frames decoded ahead in the background.
+        pixels: "rgb", or I420 in BT.601 ("yuv601") or BT.709 ("yuv709"): see `Pixels`.
 
     Returns:
         A VideoReader (iterate it; close it or use it as a context manager).
@@ -381,7 +400,9 @@ def open_video(
         raise InputError(f"start {start:g} s is past the end ({info.duration:g} s)", p)
     if expected_frames(info, fps, start, duration, speed) < 1:
         raise InputError(f"the trimmed clip is shorter than one frame at {fps:g} fps", p)
-    return VideoReader(p, info, size, fps, fit, background, start, duration, speed, prefetch)
+    return VideoReader(
+        p, info, size, fps, fit, background, start, duration, speed, prefetch, pixels=pixels
+    )
 
 
 def read_image(

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import cv2
 import numpy as np
@@ -42,7 +42,8 @@ TO_BT709 = "colorspace=all=bt709:iall=bt601-6-525:range=tv:irange=tv:fast=1"
 
 
 class VideoWriter:
-    """Context manager that encodes (H, W, 3) uint8 RGB frames to an MP4.
+    """Context manager that encodes (H, W, 3) uint8 RGB frames to an MP4 (or, with
+    `pixels="yuv709"`, I420 frames already in the output's BT.709 limited range).
 
     The output is H.264 High profile, yuv420p, tagged BT.709 limited range, with AAC audio when
     `audio` is given (float32 samples, shape (n, 2), in -1..1; cut or padded with silence to the
@@ -72,6 +73,8 @@ class VideoWriter:
         bufsize_kbps: VBV buffer in kbit (default: `max_kbps`, one second of the cap).
         expected_frames: If given, finishing with fewer frames is an error.
         timeout: Seconds any single pipe write, and the final flush, may block.
+        pixels: "rgb" frames, or "yuv709": (H * 3 / 2, W) I420 arrays in BT.709 limited range,
+            piped as they are (no conversion in Python, no matrix change in ffmpeg).
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class VideoWriter:
         bufsize_kbps: int | None = None,
         expected_frames: int | None = None,
         timeout: float = 300.0,
+        pixels: Literal["rgb", "yuv709"] = "rgb",
     ) -> None:
         w, h = int(size[0]), int(size[1])
         if w <= 0 or h <= 0 or w % 2 or h % 2:
@@ -116,6 +120,7 @@ class VideoWriter:
         self.bufsize_kbps = bufsize_kbps or max_kbps
         self.expected_frames = expected_frames
         self.timeout = timeout
+        self.pixels = pixels
         self._frames_written = 0
         self._proc: FFmpegProcess | None = None
         self._audio_pipe: IO[bytes] | None = None
@@ -177,9 +182,11 @@ class VideoWriter:
             args += ["-protocol_whitelist", "pipe", "-f", "f32le", "-ar", str(self.audio_rate)]
             args += ["-ac", "2", "-i", f"pipe:{read_fd}"]
         args += ["-map", "0:v:0"]
-        # OpenCV produced BT.601 limited-range YUV; make it the BT.709 the tags below promise.
-        # Frame properties win over -colorspace & co. in current ffmpeg, so set them on frames too.
-        args += ["-vf", f"{TO_BT709},setparams=range=tv:colorspace=bt709"
+        # OpenCV produces BT.601 limited-range YUV from RGB; make it the BT.709 the tags below
+        # promise. Frame properties win over -colorspace & co. in current ffmpeg, so set them on
+        # frames too.
+        matrix = f"{TO_BT709}," if self.pixels == "rgb" else ""
+        args += ["-vf", f"{matrix}setparams=range=tv:colorspace=bt709"
                  ":color_primaries=bt709:color_trc=bt709"]  # fmt: skip
         args += ["-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf)]
         args += ["-profile:v", "high", "-pix_fmt", "yuv420p"]
@@ -230,7 +237,7 @@ class VideoWriter:
 
     # -- frames -------------------------------------------------------------------------------
     def write(self, frame: np.ndarray) -> None:
-        """Queue one (H, W, 3) uint8 RGB frame. The caller may reuse `frame` right away.
+        """Queue one frame (see `pixels`). The caller may reuse `frame` right away.
 
         Raises:
             ValueError: Wrong shape or dtype.
@@ -241,17 +248,20 @@ class VideoWriter:
         if self._state != "open":
             raise RuntimeError("VideoWriter is closed")
         w, h = self.size
-        if frame.shape != (h, w, 3) or frame.dtype != np.uint8:
-            raise ValueError(
-                f"frame must be ({h}, {w}, 3) uint8 RGB, got {frame.shape} {frame.dtype}"
-            )
+        shape = (h, w, 3) if self.pixels == "rgb" else (h * 3 // 2, w)
+        if frame.shape != shape or frame.dtype != np.uint8:
+            what = "RGB" if self.pixels == "rgb" else "I420"
+            raise ValueError(f"frame must be {shape} uint8 {what}, got {frame.shape} {frame.dtype}")
         self._raise_pump_error()
-        # The conversion writes into a buffer of our own, so the queue never aliases `frame`.
+        # Into a buffer of our own, so the queue never aliases `frame`.
         try:
             yuv = self._free.get_nowait()
         except queue.Empty:
             yuv = np.empty((h * 3 // 2, w), np.uint8)
-        cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2YUV_I420, dst=yuv)
+        if self.pixels == "rgb":
+            cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2YUV_I420, dst=yuv)
+        else:
+            np.copyto(yuv, frame)
         while True:
             try:
                 self._queue.put(yuv, timeout=0.2)

@@ -34,7 +34,6 @@ __all__ = [
     "MAX_ANIMATED_PIXELS",
     "MAX_STICKER_FRAMES",
     "MAX_STICKER_PIXELS",
-    "build_layers",
     "build_overlays",
     "load_sticker",
 ]
@@ -278,8 +277,3 @@ def build_overlays(
             )
         )
     return Overlays(layers, watches)
-
-
-def build_layers(preset, geometry: Geometry, roots: Sequence[Path] = ()) -> list[Layer]:
-    """The overlay layers alone (no face tracking, no exits for layers without an `end`)."""
-    return build_overlays(preset, geometry, roots).layers

@@ -8,7 +8,7 @@ bounding box only (the rest of the frame is not touched).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -29,6 +29,10 @@ class Sprite:
     inverse_alpha: np.ndarray
     offset: tuple[int, int] = (0, 0)
     full_size: tuple[int, int] | None = None
+    # Its I420 planes per (x, y) parity of the corner, made on first use (see `blend`).
+    _yuv: dict[tuple[int, int], YuvSprite] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def size(self) -> tuple[int, int]:
@@ -101,20 +105,88 @@ def transform(
 
 
 def blend(frame: np.ndarray, sprite: Sprite, x: int, y: int) -> None:
-    """Composite `sprite` with its top-left corner at (x, y), in place, clipped to the frame."""
-    fh, fw = frame.shape[:2]
+    """Composite `sprite` with its top-left corner at (x, y), in place, clipped to the frame.
+
+    `frame` is (H, W, 3) RGB, or an I420 frame ((H * 3 / 2, W), BT.709 limited range), which
+    gets the sprite's own I420 planes: compositing is linear, so blending premultiplied
+    YCbCr gives the YCbCr of the RGB blend, with chroma averaged over each 2x2 block.
+    """
     x, y = x + sprite.offset[0], y + sprite.offset[1]
-    sh, sw = sprite.color.shape[:2]
+    if frame.ndim == 3:
+        _blend_box(frame, sprite.color, sprite.inverse_alpha, x, y)
+        return
+    from clipforge.filters.yuv import planes
+
+    parity = (x % 2, y % 2)
+    planar = sprite._yuv.get(parity)
+    if planar is None:
+        planar = sprite._yuv[parity] = YuvSprite.of(sprite, *parity)
+    # The planes start one pixel early on odd corners, so chroma blocks line up with the frame's.
+    x, y = x - parity[0], y - parity[1]
+    luma, u, v, _ = planes(frame)
+    _blend_box(luma, planar.luma, planar.luma_inverse, x, y)
+    for plane, colour in ((u, planar.u), (v, planar.v)):
+        _blend_box(plane, colour, planar.chroma_inverse, x // 2, y // 2)
+
+
+def _blend_box(frame: np.ndarray, color: np.ndarray, inverse: np.ndarray, x: int, y: int) -> None:
+    """`color + frame * inverse / 255` on the box at (x, y), clipped to the frame, in place."""
+    fh, fw = frame.shape[:2]
+    sh, sw = color.shape[:2]
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + sw, fw), min(y + sh, fh)
     if x0 >= x1 or y0 >= y1:
         return
     sx, sy = x0 - x, y0 - y
     roi = frame[y0:y1, x0:x1]
-    color = sprite.color[sy : sy + (y1 - y0), sx : sx + (x1 - x0)]
-    inverse = sprite.inverse_alpha[sy : sy + (y1 - y0), sx : sx + (x1 - x0)]
+    color = color[sy : sy + (y1 - y0), sx : sx + (x1 - x0)]
+    inverse = inverse[sy : sy + (y1 - y0), sx : sx + (x1 - x0)]
     # Both steps write into the frame's box: no temporary the size of the sprite per frame.
     cv2.multiply(roi, inverse, dst=roi, scale=1.0 / 255.0)
     cv2.add(roi, color, dst=roi)
+
+
+@dataclass(frozen=True)
+class YuvSprite:
+    """A sprite's premultiplied BT.709 limited-range planes: luma and its inverse alpha at full
+    size, Cb, Cr and their inverse alpha averaged over 2x2 blocks."""
+
+    luma: np.ndarray
+    luma_inverse: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    chroma_inverse: np.ndarray
+
+    @staticmethod
+    def of(sprite: Sprite, px: int, py: int) -> YuvSprite:
+        """Planes of `sprite` padded by (px, py) transparent pixels on the left and top (and to
+        even sizes), so they start on a chroma block of the frame."""
+        from clipforge.filters.yuv import RGB_TO_YUV
+
+        h, w = sprite.color.shape[:2]
+        pad = (py, (py + h) % 2, px, (px + w) % 2)  # top, bottom, left, right
+        color = cv2.copyMakeBorder(sprite.color, *pad, cv2.BORDER_CONSTANT, value=0)
+        inverse = cv2.copyMakeBorder(
+            np.ascontiguousarray(sprite.inverse_alpha[:, :, 0]),
+            *pad,
+            cv2.BORDER_CONSTANT,
+            value=255,
+        )
+        alpha = (255.0 - inverse.astype(np.float32)) / 255.0
+        # Premultiplied: the affine map's offset (black's Y, Cb, Cr) counts at the alpha's share.
+        yuv = cv2.transform(color.astype(np.float32), RGB_TO_YUV[:3, :3].astype(np.float32))
+        yuv += alpha[:, :, None] * RGB_TO_YUV[:3, 3].astype(np.float32)
+        ph, pw = inverse.shape
+        half = cv2.resize(yuv[:, :, 1:], (pw // 2, ph // 2), interpolation=cv2.INTER_AREA)
+        chroma_inverse = cv2.resize(
+            inverse.astype(np.float32), (pw // 2, ph // 2), interpolation=cv2.INTER_AREA
+        )
+
+        def u8(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(np.clip(np.rint(a), 0, 255).astype(np.uint8))
+
+        return YuvSprite(
+            u8(yuv[:, :, 0]), inverse, u8(half[:, :, 0]), u8(half[:, :, 1]), u8(chroma_inverse)
+        )
 
 
 ANCHORS: dict[str, tuple[float, float]] = {

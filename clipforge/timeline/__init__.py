@@ -6,7 +6,7 @@
 - `frames`, `stills`, `transitions`, `compose`: the frames of a clip and of the whole plan.
 """
 
-from clipforge.timeline.compose import timeline_frames
+from clipforge.timeline.compose import plays_as_decoded, timeline_frames
 from clipforge.timeline.frames import clip_frames
 from clipforge.timeline.plan import (
     MAX_SPEED,
@@ -39,5 +39,6 @@ __all__ = [
     "clip_frames",
     "image_sequence",
     "plan_timeline",
+    "plays_as_decoded",
     "timeline_frames",
 ]

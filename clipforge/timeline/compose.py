@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from clipforge.errors import RenderError
+from clipforge.media.decode import Pixels
 from clipforge.timeline.frames import clip_frames
 from clipforge.timeline.plan import Plan
 from clipforge.timeline.transitions import TRANSITIONS
@@ -17,6 +18,14 @@ def frame_spans(plan: Plan, fps: float, total: int) -> list[tuple[int, int]]:
     return [(round(c.start * fps), min(round(c.end * fps), total)) for c in plan.clips]
 
 
+def plays_as_decoded(plan: Plan) -> bool:
+    """True when every output frame is a decoder's frame as it comes: forward video clips
+    joined by cuts (no stills, reversed clips or transitions, which work on RGB frames)."""
+    return all(clip.kind == "video" and not clip.reverse for clip in plan.clips) and all(
+        TRANSITIONS.get(clip.transition) is None for clip in plan.clips[1:]
+    )
+
+
 def timeline_frames(
     plan: Plan,
     total: int,
@@ -24,6 +33,7 @@ def timeline_frames(
     fps: float,
     fit: str,
     background: tuple[int, int, int],
+    pixels: Pixels = "rgb",
 ) -> Iterator[np.ndarray]:
     """Exactly `total` canvas-sized frames of the planned clip, each a fresh array.
 
@@ -37,6 +47,7 @@ def timeline_frames(
         fps: output frame rate.
         fit: cover, contain or stretch.
         background: padding colour for contain.
+        pixels: "rgb", or "yuv709" I420 frames for plans where `plays_as_decoded` holds.
 
     Raises:
         InputError: a source ended early or could not be read.
@@ -52,7 +63,7 @@ def timeline_frames(
                 first, end = spans[upcoming]
                 if end > first:
                     open_[upcoming] = clip_frames(
-                        clips[upcoming], end - first, size, fps, fit, background
+                        clips[upcoming], end - first, size, fps, fit, background, pixels
                     )
                 upcoming += 1
             for i in [i for i in open_ if spans[i][1] <= n]:

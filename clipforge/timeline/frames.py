@@ -19,6 +19,7 @@ import numpy as np
 from clipforge.errors import InputError
 from clipforge.frames import fit_frame
 from clipforge.media import open_video, read_image
+from clipforge.media.decode import Pixels
 from clipforge.timeline.sources import FrameSource, ImageSequence, as_indexed
 from clipforge.timeline.stills import still_frames
 
@@ -39,6 +40,7 @@ def clip_frames(
     fps: float,
     fit: str,
     background: tuple[int, int, int],
+    pixels: Pixels = "rgb",
 ) -> Iterator[np.ndarray]:
     """Exactly `count` canvas-sized frames of one clip, each a fresh array the caller owns.
 
@@ -49,12 +51,15 @@ def clip_frames(
         fps: output frame rate.
         fit: cover, contain or stretch.
         background: padding colour for contain.
+        pixels: "rgb", or "yuv709" I420 frames (forward video clips only: see `open_video`).
 
     Raises:
         InputError: the source has fewer frames than the plan expects.
     """
     if count <= 0:
         return
+    if pixels != "rgb" and (clip.kind != "video" or clip.reverse):
+        raise ValueError(f"{pixels} frames come only from forward video clips")
     if clip.kind == "image":
         yield from still_frames(
             clip.source, count, size, fit, background, clip.motion, clip.reverse
@@ -74,6 +79,7 @@ def clip_frames(
                 duration=clip.source_duration,
                 speed=clip.speed,
                 info=clip.info,
+                pixels=pixels,
             )
         yield from exactly(frames, count, clip.label)
         return
