@@ -29,6 +29,7 @@ from clipforge.filters import compile_chain
 from clipforge.filters.yuv import yuv_chain
 from clipforge.media import VideoWriter
 from clipforge.media.decode import draft_decoding
+from clipforge.media.pool import FramePool, recycling
 from clipforge.overlay.build import build_overlays
 from clipforge.spec import Preset, check_supported, load_preset
 from clipforge.spec.values import parse_color
@@ -210,9 +211,16 @@ def _render_frames(
     fit = str(getattr(spec.canvas.fit, "value", spec.canvas.fit))
     background = parse_color(spec.canvas.background)[:3]
     frames = timeline_frames(plan, total_frames, geometry.output_size, fps, fit, background, pixels)
+    # YUV frames go round: decoder -> filters and layers -> encoder -> decoder (pool.py).
+    pool = FramePool() if on_yuv is not None else None
     # closing: a failed encode still ends the decoders' ffmpeg processes right away. A draft
     # decodes its footage the cheap way (no deblocking, a fast scaler): see draft_decoding.
-    with writer, closing(frames), draft_decoding() if draft else nullcontext():
+    with (
+        writer,
+        closing(frames),
+        draft_decoding() if draft else nullcontext(),
+        recycling(pool) if pool else nullcontext(),
+    ):
         for frame in frames:
             t = done / fps
             if on_yuv is not None:
@@ -224,7 +232,7 @@ def _render_frames(
                 if not frame.flags.writeable:
                     frame = frame.copy()
             overlays.draw(frame, t)
-            writer.write(frame)
+            writer.write(frame, recycle=pool.give if pool else None)
             done += 1
             if progress:
                 progress(done, total_frames)

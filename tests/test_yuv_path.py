@@ -14,7 +14,8 @@ from media_fixtures import BAR_W, BARS, BARS_SIZE
 import clipforge
 from clipforge.filters import compile_chain
 from clipforge.filters.yuv import RGB_TO_YUV, YUV_TO_RGB, planes, yuv_chain
-from clipforge.media import open_video
+from clipforge.media import VideoWriter, open_video
+from clipforge.media.pool import FramePool, recycling
 from clipforge.overlay.sprite import Sprite, blend
 from clipforge.preview import render_stills
 from clipforge.spec import load_preset
@@ -259,3 +260,24 @@ def test_a_preview_still_shows_what_the_render_shows(monkeypatch, tmp_path: Path
     rgb_path = psnr_of_still()
     assert same_path >= 30
     assert same_path > rgb_path + 1  # the RGB path clips differently: a visibly other still
+
+
+def test_yuv_frames_go_round_a_few_buffers_and_encode_unchanged(
+    bars_clip: Path, tmp_path: Path
+) -> None:
+    w, h = BARS_SIZE
+    pool = FramePool()
+    out = tmp_path / "round.mp4"
+    with (
+        recycling(pool),
+        open_video(bars_clip, (w, h), 30, "stretch", pixels="yuv709") as reader,
+        VideoWriter(out, (w, h), 30, pixels="yuv709") as writer,
+    ):
+        for frame in reader:
+            writer.write(frame, recycle=pool.give)
+    assert pool.made <= 6  # 60 frames, a handful of buffers
+    with open_video(out, (w, h), 30, "stretch") as reader:
+        frames = list(reader)
+    assert len(frames) == 60
+    ours = np.array([frames[30][h // 2, i * BAR_W + BAR_W // 2] for i in range(len(BARS))], int)
+    assert np.abs(ours - np.array(BARS)).max() <= 3

@@ -25,6 +25,7 @@ from clipforge.media import blurfit
 from clipforge.media.colour import source_matrix, source_range, sws_name, to_matrix_filters
 from clipforge.media.ffmpeg import FFmpegProcess, input_file
 from clipforge.media.images import MAX_STILL_PIXELS, open_image
+from clipforge.media.pool import current_pool
 from clipforge.media.probe import MediaInfo, probe
 from clipforge.media.safety import input_options, input_url
 
@@ -213,6 +214,8 @@ class VideoReader:
         self.padded_frames = 0
         self.frames_read = 0
         self.pixels = pixels
+        # YUV frames may come from the render's pool of buffers (pool.py); RGB ones are new.
+        self._pool = current_pool() if pixels != "rgb" else None
         w, h = self.size
         self._frame_bytes = w * h * 3 // 2
         # Files only, and the demuxer probe checked (safety.py).
@@ -255,7 +258,8 @@ class VideoReader:
                 if self._stop.is_set():
                     return
                 if not rgb:  # YUV frames are read straight into the array handed over
-                    yuv = np.empty((h * 3 // 2, w), np.uint8)
+                    shape = (h * 3 // 2, w)
+                    yuv = self._pool.take(shape) if self._pool else np.empty(shape, np.uint8)
                     view = memoryview(yuv).cast("B")
                 if self._proc.read_exact(view) < self._frame_bytes:
                     break

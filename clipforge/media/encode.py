@@ -236,8 +236,10 @@ class VideoWriter:
             self._abort()
 
     # -- frames -------------------------------------------------------------------------------
-    def write(self, frame: np.ndarray) -> None:
-        """Queue one frame (see `pixels`). The caller may reuse `frame` right away.
+    def write(self, frame: np.ndarray, recycle: Callable[[np.ndarray], None] | None = None) -> None:
+        """Queue one frame (see `pixels`). The caller may reuse `frame` right away, unless it
+        hands an I420 frame over with `recycle`: then the frame itself is piped (no copy) and
+        given to `recycle` once written, and the caller must not touch it until then.
 
         Raises:
             ValueError: Wrong shape or dtype.
@@ -253,18 +255,22 @@ class VideoWriter:
             what = "RGB" if self.pixels == "rgb" else "I420"
             raise ValueError(f"frame must be {shape} uint8 {what}, got {frame.shape} {frame.dtype}")
         self._raise_pump_error()
-        # Into a buffer of our own, so the queue never aliases `frame`.
-        try:
-            yuv = self._free.get_nowait()
-        except queue.Empty:
-            yuv = np.empty((h * 3 // 2, w), np.uint8)
-        if self.pixels == "rgb":
-            cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2YUV_I420, dst=yuv)
+        if recycle is not None and self.pixels != "rgb" and frame.flags.c_contiguous:
+            yuv, done = frame, recycle
         else:
-            np.copyto(yuv, frame)
+            # Into a buffer of our own, so the queue never aliases `frame`.
+            try:
+                yuv = self._free.get_nowait()
+            except queue.Empty:
+                yuv = np.empty((h * 3 // 2, w), np.uint8)
+            if self.pixels == "rgb":
+                cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2YUV_I420, dst=yuv)
+            else:
+                np.copyto(yuv, frame)
+            done = self._free.put
         while True:
             try:
-                self._queue.put(yuv, timeout=0.2)
+                self._queue.put((yuv, done), timeout=0.2)
                 break
             except queue.Full:
                 self._raise_pump_error()
@@ -280,13 +286,14 @@ class VideoWriter:
                 break
             if self._error is not None:
                 continue  # drain so write() never blocks on a dead pipe
+            frame, done = item  # type: ignore[misc]
             try:
                 with self._proc.guard():
-                    stdin.write(memoryview(item))  # type: ignore[arg-type]
+                    stdin.write(memoryview(frame))
             except BaseException as exc:
                 self._error = exc
                 break
-            self._free.put(item)  # type: ignore[arg-type]
+            done(frame)
             with self._piped_cv:
                 self._frames_piped += 1
                 self._piped_cv.notify()
