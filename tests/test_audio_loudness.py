@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from clipforge.audio.loudness import (
+    LOOKAHEAD,
+    RELEASE_DB_PER_SECOND,
     integrated_loudness,
     limiter_gain,
     normalize,
@@ -57,6 +59,23 @@ def test_limiter_gain_is_smooth_and_holds_the_ceiling() -> None:
     assert np.all(gain[untouched] == 1.0)
     # The reduction starts before the click (look-ahead) and is gone 0.3 s later.
     assert gain[round(0.4995 * RATE)] < 1.0 and gain[round(0.85 * RATE)] == 1.0
+
+
+@pytest.mark.parametrize("n", [1, 40, 95, 96, 97, 400])
+def test_limiter_gain_is_hold_release_and_average_as_documented(n: int) -> None:
+    rng = np.random.default_rng(n)
+    envelope = (rng.random(n) * 1.5).astype(np.float32)
+    ceiling, rate = -3.0, RATE
+    width = round(LOOKAHEAD * rate)
+    with np.errstate(divide="ignore"):
+        need = np.maximum(20 * np.log10(envelope.astype(np.float64)) - ceiling, 0.0)
+    held = np.array([need[i : i + width].max() for i in range(n)])
+    released = held.copy()
+    for i in range(1, n):
+        released[i] = max(held[i], released[i - 1] - RELEASE_DB_PER_SECOND / rate)
+    smooth = np.array([released[max(0, i - width + 1) : i + 1].mean() for i in range(n)])
+    want = 10 ** (-smooth / 20)
+    assert np.allclose(limiter_gain(envelope, ceiling, rate), want, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("target", [-14.0, -20.0])

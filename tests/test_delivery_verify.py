@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -116,7 +116,8 @@ def test_render_verify_reports_and_fails_on_a_problem(tmp_path: Path, monkeypatc
     assert f"{out}: ok" in result.stdout
     assert "ok    output profile  preview: 540x960" in result.stdout
 
-    render_module = sys.modules["clipforge.render"]  # the package's `render` is the function
+    # The package's `render` is the function; the module has the names to patch.
+    render_module = importlib.import_module("clipforge.render")
     bad = VerifyReport(out, (Check("sync", False, "audio starts +300 ms"),))
     monkeypatch.setattr(render_module, "verify_file", lambda *a, **k: bad)
     with pytest.raises(VerificationError) as info:

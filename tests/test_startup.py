@@ -3,6 +3,7 @@ ebur128, the encoder taking late audio, draft decoding."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -174,7 +175,7 @@ def test_an_error_making_the_audio_leaves_no_output(tmp_path) -> None:
 
 
 def test_render_fails_without_output_when_the_background_mix_fails(tmp_path, monkeypatch):
-    render_module = sys.modules["clipforge.render"]
+    render_module = importlib.import_module("clipforge.render")
     footage = make_video(tmp_path / "in.mp4", 1.0, tone=None)
     calls: list[int] = []
 
@@ -192,7 +193,7 @@ def test_render_fails_without_output_when_the_background_mix_fails(tmp_path, mon
 
 
 def test_bad_music_is_refused_before_the_mix_or_any_video_work(tmp_path, monkeypatch):
-    render_module = sys.modules["clipforge.render"]
+    render_module = importlib.import_module("clipforge.render")
     footage = make_video(tmp_path / "in.mp4", 1.0, tone=None)
     notes = tmp_path / "notes.mp3"
     notes.write_text("lyrics, not audio\n" * 20)

@@ -74,8 +74,12 @@ def window_max(x: np.ndarray, width: int) -> np.ndarray:
     padded = np.zeros(blocks * width, x.dtype)
     padded[:n] = x
     grid = padded.reshape(blocks, width)
-    prefix = np.maximum.accumulate(grid, axis=1).ravel()  # block start .. i
-    suffix = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()  # i .. block end
+    # Two arrays in all (a minute of float64 sound is 23 MB each): suffix maxima written in
+    # order through a reversed view, prefix maxima over the padded copy itself.
+    suffix = np.empty_like(grid)  # i .. block end
+    np.maximum.accumulate(grid[:, ::-1], axis=1, out=suffix[:, ::-1])
+    prefix = np.maximum.accumulate(grid, axis=1, out=grid).ravel()  # block start .. i
     # [i, i + width) spans at most two blocks: i to its block's end, then that next block's
     # start to i + width - 1.
-    return np.maximum(suffix[:n], prefix[width - 1 : width - 1 + n])
+    result = suffix.ravel()[:n]
+    return np.maximum(result, prefix[width - 1 : width - 1 + n], out=result)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import cv2
 import numpy as np
 
@@ -23,12 +25,17 @@ def falloff(size: tuple[int, int], radius: float, softness: float) -> np.ndarray
 
 
 class VignetteKernel:
-    """Multiplies a frame by a 3-channel uint8 gain mask (255 = unchanged), pointwise."""
+    """Multiplies a frame by a uint8 gain mask (255 = unchanged), pointwise."""
 
     in_place = True  # each pixel is read before it is written: `out` may be the frame itself
 
-    def __init__(self, mask: np.ndarray):
-        self.mask = mask
+    def __init__(self, gain: np.ndarray):
+        self.gain = gain  # (H, W); the YUV path scales its planes with it (filters/yuv.py)
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """The gain for each RGB channel, made on first use: renders in YUV never need it."""
+        return cv2.merge([self.gain, self.gain, self.gain])
 
     def __call__(self, frame: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return cv2.multiply(frame, self.mask, dst=out, scale=1.0 / 255.0)
@@ -53,17 +60,16 @@ class Vignette(CompiledFilter):
             self._falloff = result
         return result
 
-    def mask(self, darkness: float) -> np.ndarray:
-        """The 3-channel uint8 gain mask (255 = unchanged) for a darkness in 0..1."""
+    def gain(self, darkness: float) -> np.ndarray:
+        """The (H, W) uint8 gain (255 = unchanged) for a darkness in 0..1."""
         curve = self._get_falloff(keep=bool(self._ops))
-        gain = np.rint((1.0 - darkness * curve) * 255.0).astype(np.uint8)
-        return cv2.merge([gain, gain, gain])
+        return np.rint((1.0 - darkness * curve) * 255.0).astype(np.uint8)
 
     def ops(self, strength: float) -> list[Op]:
         ops = self._ops.get(strength)
         if ops is None:
-            mask = self.mask(strength)
+            gain = self.gain(strength)
             if len(self._ops) > 4:  # animated darkness: keep only a few masks alive
                 self._ops.clear()
-            ops = self._ops[strength] = [SpatialOp(VignetteKernel(mask))]
+            ops = self._ops[strength] = [SpatialOp(VignetteKernel(gain))]
         return ops

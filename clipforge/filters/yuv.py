@@ -146,8 +146,7 @@ class YuvVignette:
     """The vignette's gain mask on each plane: luma and chroma scale towards black
     (Y 16, Cb = Cr = 128), each as a multiply and an add of a precomputed lift."""
 
-    def __init__(self, rgb_mask: np.ndarray):
-        gain = np.ascontiguousarray(rgb_mask[:, :, 0])
+    def __init__(self, gain: np.ndarray):
         h, w = gain.shape
         small = cv2.resize(gain, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
         chroma_gain = np.concatenate([small.ravel(), small.ravel()]).reshape(h // 2, w)
@@ -181,7 +180,7 @@ def _steps(ops: list[Op]) -> list[YuvStep] | None:
             if pending is not None:
                 steps.append(YuvAffine(pending))
                 pending = None
-            steps.append(YuvVignette(op.kernel.mask))
+            steps.append(YuvVignette(op.kernel.gain))
             continue
         return None
     if pending is not None:

@@ -249,16 +249,16 @@ class VideoReader:
     # -- background producer ------------------------------------------------------------------
     def _produce(self) -> None:
         w, h = self.size
-        raw = bytearray(self._frame_bytes)
-        view = memoryview(raw)
-        yuv = np.frombuffer(raw, np.uint8).reshape(h * 3 // 2, w)
+        shape = (h * 3 // 2, w)
         rgb = self.pixels == "rgb"
+        # RGB: one YUV buffer, converted into a new RGB frame each time.
+        yuv = np.empty(shape, np.uint8)
+        view = memoryview(yuv).cast("B")
         try:
             for _ in range(self.frame_count):
                 if self._stop.is_set():
                     return
                 if not rgb:  # YUV frames are read straight into the array handed over
-                    shape = (h * 3 // 2, w)
                     yuv = self._pool.take(shape) if self._pool else np.empty(shape, np.uint8)
                     view = memoryview(yuv).cast("B")
                 if self._proc.read_exact(view) < self._frame_bytes:

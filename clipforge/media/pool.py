@@ -20,7 +20,7 @@ import numpy as np
 class FramePool:
     """Spare uint8 frame buffers, at most `keep` of them."""
 
-    def __init__(self, keep: int = 8):
+    def __init__(self, keep: int = 4):
         self.keep = keep
         self.made = 0  # buffers allocated because none was spare
         self._free: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
