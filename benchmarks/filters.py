@@ -8,7 +8,10 @@ of the per-frame wall times, and CPU time per frame over all threads). ffmpeg: t
 same frames are looped through `-vf FILTER -f null -`; the per-frame time is the run's wall
 (and user CPU) time minus a run with `-vf null` on the same input, divided by the frame count
 (after a warm-up run; filter and null runs alternate; best of `--repeat`). CPU time is the
-steadier figure when other work shares the machine. Columns:
+steadier figure when other work shares the machine. Threads: by default both sides use their
+libraries' own (OpenCV and ffmpeg's slice-threaded filters: one thread per core); `--threads 1`
+runs OpenCV on one thread, as the render does (allocator.py), and ffmpeg's filters likewise.
+Columns:
 
 - "rgb24 in": the very frames clipforge filters (RGB), so ffmpeg adds the conversions its
   filter needs, as it would to filter these frames; the ratio is against this column;
@@ -16,6 +19,7 @@ steadier figure when other work shares the machine. Columns:
   `eq`, planar RGB for `gblur`...), i.e. ffmpeg inside its own pipeline: its best case.
 
 Run: .venv/bin/python benchmarks/filters.py [--frames 120] [--repeat 3] [--only "grain,vignette"]
+[--threads 1]
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from clipforge.demo_media import demo_frames
@@ -150,11 +155,14 @@ def write_raw(frames: list[np.ndarray], folder: Path, pix_fmt: str) -> Path:
     return out
 
 
-def ffmpeg_run(raw: Path, pix_fmt: str, graph: str, loops: int) -> tuple[float, float]:
+def ffmpeg_run(
+    raw: Path, pix_fmt: str, graph: str, loops: int, threads: int = 0
+) -> tuple[float, float]:
     """(wall, user CPU) seconds of one ffmpeg run (system time is mostly reading the input
-    and varies from run to run; the filters run in user time)."""
+    and varies from run to run; the filters run in user time); `threads` 0: ffmpeg's own."""
     args = [ffmpeg_exe(), "-v", "error", "-nostdin", "-stream_loop", str(loops - 1),
             "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{W}x{H}", "-i", str(raw),
+            *(["-filter_threads", str(threads)] if threads else []),
             "-vf", graph, "-f", "null", "-"]  # fmt: skip
     cpu = cpu_seconds(resource.RUSAGE_CHILDREN, user_only=True)
     start = time.perf_counter()
@@ -163,7 +171,13 @@ def ffmpeg_run(raw: Path, pix_fmt: str, graph: str, loops: int) -> tuple[float, 
 
 
 def theirs(
-    graph: str, pix_fmt: str, folder: Path, frames: list[np.ndarray], count: int, repeat: int
+    graph: str,
+    pix_fmt: str,
+    folder: Path,
+    frames: list[np.ndarray],
+    count: int,
+    repeat: int,
+    threads: int = 0,
 ) -> tuple[float, float]:
     """(wall, CPU) ms per frame of an ffmpeg filter graph on the frames in `pix_fmt`, over a
     `null` run on the same input (best of `repeat` runs each)."""
@@ -172,8 +186,8 @@ def theirs(
     ffmpeg_run(raw, pix_fmt, "null", 1)  # warm the page cache: a cold first run reads slower
     runs, nulls = [], []
     for _ in range(repeat):  # alternate, so a busy moment hits both kinds of run alike
-        runs.append(ffmpeg_run(raw, pix_fmt, graph, loops))
-        nulls.append(ffmpeg_run(raw, pix_fmt, "null", loops))
+        runs.append(ffmpeg_run(raw, pix_fmt, graph, loops, threads))
+        nulls.append(ffmpeg_run(raw, pix_fmt, "null", loops, threads))
     n = loops * len(frames)
     wall = (min(r[0] for r in runs) - min(r[0] for r in nulls)) * 1000 / n
     cpu = (min(r[1] for r in runs) - min(r[1] for r in nulls)) * 1000 / n
@@ -181,7 +195,7 @@ def theirs(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--frames", type=int, default=120, help="frames timed per filter")
     parser.add_argument("--repeat", type=int, default=3, help="ffmpeg runs (best is kept)")
     parser.add_argument(
@@ -191,11 +205,21 @@ def main(argv: list[str] | None = None) -> None:
         help="frames per ffmpeg run: a difference of two runs needs many to be steady",
     )
     parser.add_argument("--only", default="", help="comma-separated case names to run")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="OpenCV threads and ffmpeg filter threads (default 0: each library's own, one per"
+        " core; 1: as the render runs OpenCV)",
+    )
     args = parser.parse_args(argv)
+    if args.threads:
+        cv2.setNumThreads(args.threads)
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     frames = source_frames()
     # The machine is shared: say how busy it was, since contention inflates every figure.
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"threads: OpenCV {cv2.getNumThreads()}, ffmpeg filters {args.threads or 'default'}")
     print(f"ms per {W}x{H} frame; clipforge wall: median / min over {args.frames} frames\n")
     print(
         f"{'filter':36} {'clipforge':>13} {'cpu':>6} {'ffmpeg':>7} {'cpu':>6} {'native':>7}"
@@ -210,11 +234,15 @@ def main(argv: list[str] | None = None) -> None:
             same = same_cpu = native = ratio = ""
             if case.ffmpeg:
                 n = args.ffmpeg_frames
-                wall, ff_cpu = theirs(case.ffmpeg, "rgb24", folder, frames, n, args.repeat)
+                wall, ff_cpu = theirs(
+                    case.ffmpeg, "rgb24", folder, frames, n, args.repeat, args.threads
+                )
                 same, same_cpu, ratio = f"{wall:.1f}", f"{ff_cpu:.1f}", f"{wall / median:.1f}x"
                 native = same
                 if case.pix_fmt != "rgb24":
-                    fast, _ = theirs(case.ffmpeg, case.pix_fmt, folder, frames, n, args.repeat)
+                    fast, _ = theirs(
+                        case.ffmpeg, case.pix_fmt, folder, frames, n, args.repeat, args.threads
+                    )
                     native = f"{fast:.1f}"
             target = ""
             if case.target_ms is not None:

@@ -148,6 +148,32 @@ def test_posterize_leaves_only_the_levels_asked_for(frame):
     assert np.abs(out.astype(int) - frame).max() <= 43  # each level goes to the nearest step
 
 
+def test_posterize_kernel_gives_the_table_bytes_for_every_level():
+    # Every input level in every channel, an odd width for the vector loops' tails.
+    ramp = (np.arange(17 * 301 * 3) % 256).astype(np.uint8).reshape(17, 301, 3)
+    fast = []
+    for levels in range(2, 257):
+        table = ToneTable.from_levels(tone.posterize_levels(levels))
+        expected = table.table[np.arange(3), ramp]
+        fresh = table(ramp)
+        assert fresh is not ramp and np.array_equal(fresh, expected), levels
+        owned = ramp.copy()
+        assert table(owned, owned) is owned and np.array_equal(owned, expected), levels
+        if table._step is not None:
+            fast.append(levels)
+    # The integer path is taken wherever levels - 1 divides 255 (the identity excepted).
+    assert fast == [2, 4, 6, 16, 18, 52, 86]
+
+
+def test_posterize_after_adjust_still_fuses_into_one_table(frame):
+    filters = [AdjustFilter(brightness=0.1, gamma=1.3), PosterizeFilter(levels=6)]
+    chain = compile_chain(filters, SIZE)
+    (step,) = chain.plan_at(0.0)
+    assert type(step.kernel).__name__ == "ToneTable" and step.kernel._step is None
+    one_by_one = run(filters[1:], run(filters[:1], frame))
+    assert np.array_equal(chain(frame.copy(), 0.0), one_by_one)
+
+
 # --- grayscale, sepia ---------------------------------------------------------------------------
 
 

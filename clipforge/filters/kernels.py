@@ -2,8 +2,10 @@
 
 Tone operations that act on each channel alone become one 256-entry uint8 table per channel
 (`cv2.LUT`); composing two tables is exact (`t2[t1]`), so any run of tone operations costs one
-lookup. Colour-mixing operations become a 3x4 affine matrix (`cv2.transform`). All kernels take
-and return (H, W, 3) uint8 RGB frames and never loop over pixels in Python.
+lookup (or, for a posterize whose levels split 0..255 evenly, three faster integer passes:
+`quantize`).
+Colour-mixing operations become a 3x4 affine matrix (`cv2.transform`). All kernels take and
+return (H, W, 3) uint8 RGB frames and never loop over pixels in Python.
 """
 
 from __future__ import annotations
@@ -56,6 +58,27 @@ def affine_fit(levels: np.ndarray) -> np.ndarray | None:
     return fits
 
 
+# Posterize to n levels where n - 1 divides 255 (2, 4, 6, 16, 18, 52, 86 levels): the levels are
+# d = 255 / (n - 1) apart and each input goes to the nearest, `(v + d // 2) // d * d` (d is odd,
+# so there are no ties). Three SIMD integer passes over the frame (saturating add, divide,
+# multiply) give the table's bytes exactly in about a third of cv2.LUT's time, which is a
+# scalar loop (1080x1920: ~1.1-1.5 ms against ~2.7-4.5 ms, one thread, the machine shared).
+_QUANTIZE_STEPS = (3, 5, 15, 17, 51, 85, 255)
+_QUANTIZED = {d: ((np.arange(256) + d // 2) // d * d).astype(np.uint8) for d in _QUANTIZE_STEPS}
+
+
+def quantize(frame: np.ndarray, step: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Each byte of a uint8 frame to the nearest multiple of an odd `step` dividing 255.
+
+    Equals `cv2.LUT(frame, _QUANTIZED[step])`: above 255 - step // 2 the saturating add stops at
+    255, which divides down to the same 255 // step.
+    """
+    half = step // 2
+    out = cv2.add(frame, (half, half, half, half), dst=out)
+    np.floor_divide(out, np.uint8(step), out=out)
+    return np.multiply(out, np.uint8(step), out=out)
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class ToneTable:
     """A per-channel mapping of the 256 input levels: `table[c, v]` is channel c's output.
@@ -86,18 +109,32 @@ class ToneTable:
         return ToneTable(np.stack([other.table[c][self.table[c]] for c in range(3)]))
 
     @cached_property
+    def _shared(self) -> bool:
+        """The three channels share one table."""
+        return bool((self.table == self.table[0]).all())
+
+    @cached_property
     def _cv_table(self) -> np.ndarray:
         # One shared table runs about twice as fast in cv2.LUT as three interleaved ones.
-        if np.array_equal(self.table[0], self.table[1]) and np.array_equal(
-            self.table[0], self.table[2]
-        ):
+        if self._shared:
             return np.ascontiguousarray(self.table[0])
         return np.ascontiguousarray(self.table.T.reshape(256, 1, 3))
+
+    @cached_property
+    def _step(self) -> int | None:
+        """`d` when every channel's table is `_QUANTIZED[d]` (see `quantize`), else None."""
+        if not self._shared:
+            return None
+        return next(
+            (d for d in _QUANTIZE_STEPS if np.array_equal(self.table[0], _QUANTIZED[d])), None
+        )
 
     # Pointwise and always a fresh array without `out`: the chain may run it in place.
     in_place = True
 
     def __call__(self, frame: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if self._step is not None:
+            return quantize(frame, self._step, out)
         return cv2.LUT(frame, self._cv_table, dst=out)
 
     def __repr__(self) -> str:
