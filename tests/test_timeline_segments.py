@@ -12,11 +12,19 @@ import numpy as np
 import pytest
 
 import clipforge
+from clipforge.media import open_video, probe
 from clipforge.media.ffmpeg import run_ffmpeg
+from clipforge.spec import load_preset
+from clipforge.timeline import compose as compose_module
 from clipforge.timeline import frames as timeline_frames_module
+from clipforge.timeline import plan_timeline, timeline_frames
+from clipforge.timeline.frames import clip_frames, reverse_chunks
+from clipforge.timeline.plan import Clip
 from tests.timeline_footage import (
     BLUE,
     RED,
+    SIZE,
+    H,
     W,
     body,
     coded_frame,
@@ -51,7 +59,7 @@ def test_trim_double_half_speed_and_reverse_show_the_right_source_frames(
     tmp_path, footage, monkeypatch
 ):
     # Reversed chunks of 7 frames: the 30-frame reversed segment crosses four chunk seams.
-    monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_BYTES", W * 320 * 3 * 7)
+    monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", W * 320 * 3 // 2 * 7)
     preset = write_preset(
         tmp_path,
         """
@@ -73,6 +81,143 @@ timeline:
         + list(range(44, 14, -1))  # reversed 0.5 .. 1.5
     )
     assert codes(out) == expected
+
+
+def test_reversed_clip_is_the_rgb_readers_frames_backwards_across_yuv_chunks(footage, monkeypatch):
+    # A budget of 7 I420 frames (half the bytes of 7 RGB ones): 30 frames in chunks 2, 7, 7, 7,
+    # 7, so four seams fall inside the clip. Counted as RGB, the budget would make chunks of 4.
+    monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", W * H * 3 // 2 * 7)
+    opened: list[tuple[int, str]] = []
+    real_open = timeline_frames_module.open_video
+
+    def spy(*args, **kwargs):
+        reader = real_open(*args, **kwargs)
+        opened.append((len(reader), kwargs.get("pixels", "rgb")))
+        return reader
+
+    monkeypatch.setattr(timeline_frames_module, "open_video", spy)
+    path = footage["a"]
+    info = probe(path)
+    clip = Clip(path, "video", start=0.0, duration=1.0, source_start=0.5, info=info, reverse=True)
+    got = list(clip_frames(clip, 30, SIZE, 30, "cover", (0, 0, 0)))
+    with open_video(path, SIZE, 30, "cover", start=0.5, duration=1.0, info=info) as reader:
+        expected = list(reader)[::-1]
+    assert opened == [(2, "yuv601")] + [(7, "yuv601")] * 4
+    assert len(got) == len(expected) == 30
+    for frame, want in zip(got, expected, strict=True):
+        assert frame.shape == (H, W, 3) and frame.dtype == np.uint8 and frame.flags.writeable
+        assert np.array_equal(frame, want)
+    assert [read_code(f) for f in got] == list(range(44, 14, -1))
+
+
+def test_reversed_clip_past_the_source_end_pads_with_fresh_copies_of_its_first_frame(
+    footage, monkeypatch
+):
+    monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", W * H * 3 // 2 * 4)
+    path = footage["a"]  # 90 frames; the plan asks for 92 of them, backwards from 3.0 s
+    clip = Clip(path, "video", start=0.0, duration=92 / 30, info=probe(path), reverse=True)
+    got = list(clip_frames(clip, 92, SIZE, 30, "cover", (0, 0, 0)))
+    assert [read_code(f) for f in got] == [*range(89, -1, -1), 0, 0]
+    assert np.array_equal(got[-1], got[-3]) and np.array_equal(got[-2], got[-3])
+    got[-1][:] = 0  # each padding frame is the caller's own
+    assert not np.shares_memory(got[-1], got[-2]) and read_code(got[-2]) == 0
+
+
+def test_reverse_chunks_halve_during_the_incoming_transition_and_end_on_a_full_chunk():
+    assert reverse_chunks(150, 16, 15) == [8, 8, 6] + [16] * 8  # one ffmpeg start more than 10
+    assert reverse_chunks(150, 16, 0) == [6] + [16] * 9
+    assert reverse_chunks(5, 16, 15) == [5]
+    assert reverse_chunks(0, 16, 15) == []
+    for count in range(0, 70):
+        for overlap in (0, 3, 15, 40):
+            sizes = reverse_chunks(count, 16, overlap)
+            assert sum(sizes) == count and all(0 < n <= 16 for n in sizes)
+            assert len(sizes) <= -(-count // 16) + -(-min(count, overlap) // 8)
+            if count - min(count, overlap) >= 24:
+                assert sizes[-1] == 16
+
+
+class ReaderSpy:
+    """Wraps the timeline's open_video: the readers opened, and the most ever open at once."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.readers: list = []
+        self.open: set[int] = set()
+        self.most_open = 0
+        real_open = timeline_frames_module.open_video
+
+        def spy(*args, **kwargs):
+            reader = real_open(*args, **kwargs)
+            self.readers.append(reader)
+            self.open.add(id(reader))
+            self.most_open = max(self.most_open, len(self.open))
+            real_close = reader.close
+
+            def close() -> None:
+                self.open.discard(id(reader))
+                real_close()
+
+            reader.close = close
+            return reader
+
+        monkeypatch.setattr(timeline_frames_module, "open_video", spy)
+
+
+def test_forward_clip_reads_its_blended_tail_ahead_and_ends_its_decoder(footage, monkeypatch):
+    spy = ReaderSpy(monkeypatch)
+    path = footage["a"]
+    info = probe(path)
+    clip = Clip(path, "video", start=0.0, duration=1.0, source_start=0.5, info=info)
+    frames = clip_frames(clip, 30, SIZE, 30, "cover", (0, 0, 0), tail=6)
+    got = [next(frames) for _ in range(24)]
+    (reader,) = spy.readers
+    assert reader.frames_read == 24 and spy.open
+    got.append(next(frames))  # the first frame under the next clip's transition
+    assert reader.frames_read == 30 and not spy.open  # all read ahead, ffmpeg ended
+    got += list(frames)
+    with open_video(path, SIZE, 30, "cover", start=0.5, duration=1.0, info=info) as rgb:
+        expected = list(rgb)
+    assert len(got) == 30
+    for frame, want in zip(got, expected, strict=True):
+        assert frame.shape == (H, W, 3) and np.array_equal(frame, want)
+
+
+def test_crossfades_around_a_reversed_clip_never_run_two_decoders_and_change_no_pixel(
+    tmp_path, footage, monkeypatch
+):
+    preset = write_preset(
+        tmp_path,
+        """
+timeline:
+  transition: {type: crossfade, seconds: 0.3}
+  segments:
+    - {input: 0, in: 0, out: 1}
+    - {input: 1, in: 0.5, out: 2.5, reverse: true}
+    - {input: 2, in: 1, out: 2}
+""",
+    )
+    plan = plan_timeline([footage["a"], footage["b"], footage["a"]], load_preset(preset), fps=30)
+    total = round(plan.duration * 30)
+    assert total == 30 + 60 + 30 - 2 * 9
+
+    def render_frames() -> list[np.ndarray]:
+        return list(timeline_frames(plan, total, SIZE, 30, "cover", (0, 0, 0)))
+
+    # Chunks of 10 (5 while the reversed clip fades in); each 9-frame tail is read ahead.
+    monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", W * H * 3 // 2 * 10)
+    spy = ReaderSpy(monkeypatch)
+    got = render_frames()
+    assert spy.most_open == 1
+    assert [len(r) for r in spy.readers] == [30, 5, 5] + [10] * 5 + [30]
+    # The same timeline with both decoders running through each fade, in one-second chunks.
+    monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", 2**40)
+    monkeypatch.setattr(compose_module, "blended_tail", lambda *args: 0)
+    spy = ReaderSpy(monkeypatch)
+    expected = render_frames()
+    assert spy.most_open == 2
+    assert len(got) == len(expected) == total
+    for frame, want in zip(got, expected, strict=True):
+        assert np.array_equal(frame, want)
 
 
 def test_global_speed_multiplies_the_segment_speed(tmp_path, footage):

@@ -18,6 +18,13 @@ def frame_spans(plan: Plan, fps: float, total: int) -> list[tuple[int, int]]:
     return [(round(c.start * fps), min(round(c.end * fps), total)) for c in plan.clips]
 
 
+def blended_tail(plan: Plan, spans: list[tuple[int, int]], i: int) -> int:
+    """Frames at the end of clip `i` that the next clip's transition blends over (0 at a cut)."""
+    if i + 1 >= len(plan.clips) or TRANSITIONS.get(plan.clips[i + 1].transition) is None:
+        return 0
+    return max(0, spans[i][1] - spans[i + 1][0])
+
+
 def plays_as_decoded(plan: Plan) -> bool:
     """True when every output frame is a decoder's frame as it comes: forward video clips
     joined by cuts (no stills, reversed clips or transitions, which work on RGB frames)."""
@@ -63,7 +70,14 @@ def timeline_frames(
                 first, end = spans[upcoming]
                 if end > first:
                     open_[upcoming] = clip_frames(
-                        clips[upcoming], end - first, size, fps, fit, background, pixels
+                        clips[upcoming],
+                        end - first,
+                        size,
+                        fps,
+                        fit,
+                        background,
+                        pixels,
+                        tail=blended_tail(plan, spans, upcoming),
                     )
                 upcoming += 1
             for i in [i for i in open_ if spans[i][1] <= n]:

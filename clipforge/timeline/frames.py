@@ -2,18 +2,21 @@
 
 Videos are decoded by ffmpeg at the clip's speed (`open_video`'s setpts). A reversed video is
 decoded forwards in short chunks from its end backwards, each chunk handed out last frame first,
-so memory holds one chunk (about `REVERSE_CHUNK_BYTES`), never the segment. Image sequences and
-frames from code are sampled by time: frame k of the clip shows the source frame at
+so memory holds one chunk of I420 frames (about `REVERSE_CHUNK_YUV_BYTES`), never the segment;
+each frame becomes RGB only as it is handed out. Image sequences and frames from code are
+sampled by time: frame k of the clip shows the source frame at
 `source_start + k * speed / fps` (or, reversed, counted back from the window's end), which also
 converts their frame rate to the canvas's.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from clipforge.errors import InputError
@@ -22,12 +25,15 @@ from clipforge.media import open_video, read_image
 from clipforge.media.decode import Pixels
 from clipforge.timeline.sources import FrameSource, ImageSequence, as_indexed
 from clipforge.timeline.stills import still_frames
+from clipforge.timeline.transitions import TRANSITIONS
 
 if TYPE_CHECKING:
     from clipforge.timeline.plan import Clip
 
-REVERSE_CHUNK_BYTES = 96 * 2**20
-"""Decoded frames a reversed clip holds at once (15 frames at 1080x1920, 0.5 s at 30 fps)."""
+REVERSE_CHUNK_YUV_BYTES = 48 * 2**20
+"""Decoded I420 frames (W * H * 3 / 2 bytes each) a reversed clip holds at once: 16 frames at
+1080x1920, about 0.5 s at 30 fps, each chunk one ffmpeg start and seek. Kept in YUV, a chunk
+takes half the memory of the same frames in RGB."""
 
 MAX_MISSING_FRAMES = 2
 """A source may end a frame or two early (rounded container durations); more is broken."""
@@ -41,6 +47,7 @@ def clip_frames(
     fit: str,
     background: tuple[int, int, int],
     pixels: Pixels = "rgb",
+    tail: int = 0,
 ) -> Iterator[np.ndarray]:
     """Exactly `count` canvas-sized frames of one clip, each a fresh array the caller owns.
 
@@ -52,6 +59,9 @@ def clip_frames(
         fit: cover, contain or stretch.
         background: padding colour for contain.
         pixels: "rgb", or "yuv709" I420 frames (forward video clips only: see `open_video`).
+        tail: the last frames, which the next clip's transition blends over. A forward video
+            in RGB reads them ahead when they come (as I420, at most a reversed chunk's worth)
+            and ends its decoder, so the next clip's decoder never runs beside it.
 
     Raises:
         InputError: the source has fewer frames than the plan expects.
@@ -69,6 +79,7 @@ def clip_frames(
         if clip.reverse:
             frames: Iterable[np.ndarray] = _reversed_video(clip, count, size, fps, fit, background)
         else:
+            ahead = pixels == "rgb" and 0 < tail <= _chunk_frames(size, fps)
             frames = open_video(
                 clip.source,  # type: ignore[arg-type]
                 size,
@@ -79,8 +90,11 @@ def clip_frames(
                 duration=clip.source_duration,
                 speed=clip.speed,
                 info=clip.info,
-                pixels=pixels,
+                pixels="yuv601" if ahead else pixels,
             )
+            if ahead:
+                yield from _tail_read_ahead(exactly(frames, count, clip.label), count - tail)
+                return
         yield from exactly(frames, count, clip.label)
         return
     source = clip.source
@@ -179,6 +193,48 @@ def _check_enough(have: int, need: int, label: str) -> None:
         raise InputError(f"ran out of frames: got {have + 1}, the timeline needs {need + 1}", label)
 
 
+def _chunk_frames(size: tuple[int, int], fps: float) -> int:
+    """Frames of a reversed chunk (`REVERSE_CHUNK_YUV_BYTES` of I420), 4 to one second's."""
+    w, h = size
+    return max(4, min(math.ceil(fps), REVERSE_CHUNK_YUV_BYTES // (w * h * 3 // 2)))
+
+
+def _tail_read_ahead(
+    frames: Generator[np.ndarray, None, None], before: int
+) -> Iterator[np.ndarray]:
+    """I420 `frames` handed out as RGB; when `before` are out, the rest are read at once, which
+    ends the decoder (`exactly` closes it) before the caller opens the next clip's."""
+    try:
+        for frame in itertools.islice(frames, before):
+            yield cv2.cvtColor(frame, cv2.COLOR_YUV2RGB_I420)
+        held = list(frames)
+    finally:
+        frames.close()
+    held.reverse()
+    while held:
+        yield cv2.cvtColor(held.pop(), cv2.COLOR_YUV2RGB_I420)
+
+
+def reverse_chunks(count: int, chunk: int, overlap: int) -> list[int]:
+    """Frames in each chunk of a reversed clip of `count` frames, in playing order.
+
+    While the clip comes in over the one before (its first `overlap` frames), that clip's
+    read-ahead tail is held, or its decoder still runs (a tail too long to read ahead), so
+    chunks decoded then are half size. The odd remainder comes next and
+    full chunks last: the last chunk is decoded before a transition into the next clip (of up
+    to `chunk` frames) begins, never alongside that clip's decoder. Only the split of the
+    overlap costs chunks (ffmpeg starts) beyond `ceil(count / chunk)`.
+    """
+    half = max(1, chunk // 2)
+    sizes: list[int] = []
+    done = 0
+    while done < min(overlap, count):
+        sizes.append(min(half, count - done))
+        done += sizes[-1]
+    rest, full = (count - done) % chunk, (count - done) // chunk
+    return sizes + [rest] * (rest > 0) + [chunk] * full
+
+
 def _reversed_video(
     clip: Clip,
     count: int,
@@ -188,17 +244,20 @@ def _reversed_video(
     background: tuple[int, int, int],
 ) -> Iterator[np.ndarray]:
     """The clip's window backwards: chunks decoded forwards from the end, each handed out
-    last frame first. Output frame k shows source time `end - (k + 1) * speed / fps`."""
-    w, h = size
-    chunk = max(4, min(math.ceil(fps), REVERSE_CHUNK_BYTES // (w * h * 3)))
+    last frame first. Output frame k shows source time `end - (k + 1) * speed / fps`.
+
+    A chunk is held as I420 frames (BT.601 limited range, as ffmpeg pipes them); each becomes
+    a fresh RGB frame, the same the RGB reader would give, as it is handed out. Chunk sizes:
+    see `reverse_chunks`."""
+    chunk = _chunk_frames(size, fps)
+    overlap = round(clip.transition_seconds * fps) if clip.transition in TRANSITIONS else 0
     step = clip.speed / fps
     end = clip.source_start + count * step
     if clip.info is not None and clip.info.duration > 0:
         end = min(end, clip.info.duration)
     done = 0
     last: np.ndarray | None = None
-    while done < count:
-        n = min(chunk, count - done)
+    for n in reverse_chunks(count, chunk, overlap):
         hi = end - done * step
         lo = max(0.0, hi - n * step)  # before the source's start: fewer frames, padded below
         frames: list[np.ndarray] = []
@@ -213,6 +272,7 @@ def _reversed_video(
                 duration=hi - lo,
                 speed=clip.speed,
                 info=clip.info,
+                pixels="yuv601",
             ) as reader:
                 frames = list(reader)
         del frames[n:]
@@ -220,14 +280,19 @@ def _reversed_video(
         if pad is None:
             raise InputError("nothing to decode for the reversed segment", clip.label)
         # Missing frames are the window's earliest: played last, they hold its first picture.
-        frames[:0] = [pad.copy() for _ in range(n - len(frames))]
-        last = frames[0].copy()  # the caller may draw on the one it gets
+        # The YUV frames are only read (each handed out as a new RGB array), so one can be
+        # listed several times and kept as `last`.
+        frames[:0] = [pad] * (n - len(frames))
+        last = frames[0]
         done += n
         while frames:
-            yield frames.pop()  # last first; popping frees each frame as it goes
+            # Last first; popping frees each YUV frame as its RGB one goes out.
+            yield cv2.cvtColor(frames.pop(), cv2.COLOR_YUV2RGB_I420)
 
 
-def exactly(frames: Iterable[np.ndarray], count: int, label: str) -> Iterator[np.ndarray]:
+def exactly(
+    frames: Iterable[np.ndarray], count: int, label: str
+) -> Generator[np.ndarray, None, None]:
     """The first `count` frames; a frame or two missing at the end repeats the last one.
 
     Raises:
