@@ -167,3 +167,17 @@ def test_audio_in_range_is_not_copied_and_out_of_range_is_clipped_into_a_copy() 
     clipped = _check_audio(loud)
     assert not np.shares_memory(clipped, loud) and np.array_equal(loud, before)
     assert float(np.abs(clipped).max()) == 1.0
+
+
+def test_lookahead_thread_changes_speed_and_memory_not_the_bitstream(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    frames = [rng.integers(0, 256, (H, W, 3), dtype=np.uint8) for _ in range(40)]
+    outputs = []
+    for threaded in (False, True):
+        out = tmp_path / f"lookahead-{threaded}.mp4"
+        with VideoWriter(out, (W, H), 30, threads=2, lookahead_thread=threaded) as writer:
+            for frame in frames:
+                writer.write(frame)
+        outputs.append(out.read_bytes())
+    assert len(outputs[0]) > 10_000
+    assert outputs[0] == outputs[1]

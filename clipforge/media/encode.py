@@ -69,6 +69,9 @@ class VideoWriter:
         faststart: Put the moov box before mdat (streamable).
         strip_metadata: Write no metadata, chapters, encoder names or x264 settings SEI.
         threads: x264 threads (None: ffmpeg's default, all cores).
+        lookahead_thread: x264's lookahead in a thread of its own with its frame buffer, as
+            ffmpeg runs it (faster; ~30 MiB more at 1080x1920), instead of in the encoding
+            threads.
         max_kbps: Peak video bitrate in kbit/s (x264 VBV maxrate; None: uncapped).
         bufsize_kbps: VBV buffer in kbit (default: `max_kbps`, one second of the cap).
         expected_frames: If given, finishing with fewer frames is an error.
@@ -96,6 +99,7 @@ class VideoWriter:
         expected_frames: int | None = None,
         timeout: float = 300.0,
         pixels: Literal["rgb", "yuv709"] = "rgb",
+        lookahead_thread: bool = False,
     ) -> None:
         w, h = int(size[0]), int(size[1])
         if w <= 0 or h <= 0 or w % 2 or h % 2:
@@ -121,6 +125,7 @@ class VideoWriter:
         self.expected_frames = expected_frames
         self.timeout = timeout
         self.pixels = pixels
+        self.lookahead_thread = lookahead_thread
         self._frames_written = 0
         self._proc: FFmpegProcess | None = None
         self._audio_pipe: IO[bytes] | None = None
@@ -197,9 +202,10 @@ class VideoWriter:
         if self.max_kbps:
             # Capped constant quality: CRF, but never above the cap over any buffer window.
             args += ["-maxrate", f"{self.max_kbps}k", "-bufsize", f"{self.bufsize_kbps}k"]
-        # Lookahead in the encoding threads instead of its own buffered thread: the same
-        # bitstream, ~30 MiB less at 1080x1920.
-        args += ["-x264-params", "sync-lookahead=0"]
+        if not self.lookahead_thread:
+            # Lookahead in the encoding threads instead of its own buffered thread: the same
+            # bitstream, ~30 MiB less at 1080x1920, ~10 % more wall time on two cores.
+            args += ["-x264-params", "sync-lookahead=0"]
         if has_audio:
             args += ["-map", "1:a:0", "-c:a", "aac", "-b:a", self.audio_bitrate]
         else:
