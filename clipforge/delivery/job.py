@@ -21,7 +21,7 @@ from clipforge.delivery.texts import ClipText, clip_texts
 from clipforge.delivery.thumbnail import write_thumbnail
 from clipforge.delivery.verify import describe, h264_profile
 from clipforge.errors import PresetError, Problem
-from clipforge.media import probe
+from clipforge.media.probe import parse_probe
 from clipforge.spec.models import Preset
 
 
@@ -90,7 +90,9 @@ class DeliveryPlan:
         paths = self.paths
         if paths == SidePaths(None, None, None):
             return Delivered()
-        info = probe(self.output)
+        # Our own output: one `ffmpeg -i` gives both the stream facts and the H.264 profile.
+        description = describe(self.output)
+        info = parse_probe(str(self.output), description)
         out = self.spec.output
         with Staging() as staging:
             if paths.thumbnail is not None and out.thumbnail is not None:
@@ -105,7 +107,7 @@ class DeliveryPlan:
                     variables=self.spec.variables,
                     texts=[t.text for t in self.texts],
                     profile=self.encoding.profile.name if self.encoding.profile else None,
-                    h264_profile=h264_profile(describe(self.output)),
+                    h264_profile=h264_profile(description),
                     thumbnail=paths.thumbnail,
                     preview=paths.preview,
                 )
