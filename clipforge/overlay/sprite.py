@@ -160,33 +160,39 @@ class YuvSprite:
     def of(sprite: Sprite, px: int, py: int) -> YuvSprite:
         """Planes of `sprite` padded by (px, py) transparent pixels on the left and top (and to
         even sizes), so they start on a chroma block of the frame."""
-        from clipforge.filters.yuv import RGB_TO_YUV
-
         h, w = sprite.color.shape[:2]
+        alpha = 255 - sprite.inverse_alpha[:, :, 0]
         pad = (py, (py + h) % 2, px, (px + w) % 2)  # top, bottom, left, right
-        color = cv2.copyMakeBorder(sprite.color, *pad, cv2.BORDER_CONSTANT, value=0)
-        inverse = cv2.copyMakeBorder(
-            np.ascontiguousarray(sprite.inverse_alpha[:, :, 0]),
-            *pad,
-            cv2.BORDER_CONSTANT,
-            value=255,
+        rgba = cv2.copyMakeBorder(
+            cv2.merge([sprite.color, alpha]), *pad, cv2.BORDER_CONSTANT, value=0
         )
-        alpha = (255.0 - inverse.astype(np.float32)) / 255.0
-        # Premultiplied: the affine map's offset (black's Y, Cb, Cr) counts at the alpha's share.
-        yuv = cv2.transform(color.astype(np.float32), RGB_TO_YUV[:3, :3].astype(np.float32))
-        yuv += alpha[:, :, None] * RGB_TO_YUV[:3, 3].astype(np.float32)
+        # One fixed-point transform of premultiplied (R, G, B, A): the affine map's offset
+        # (black's Y, Cb, Cr) counts at the alpha's share, the colour as it is.
+        yuv = cv2.transform(rgba, _PREMULTIPLIED_TO_YUV)
+        inverse = 255 - rgba[:, :, 3]
         ph, pw = inverse.shape
         half = cv2.resize(yuv[:, :, 1:], (pw // 2, ph // 2), interpolation=cv2.INTER_AREA)
-        chroma_inverse = cv2.resize(
-            inverse.astype(np.float32), (pw // 2, ph // 2), interpolation=cv2.INTER_AREA
-        )
-
-        def u8(a: np.ndarray) -> np.ndarray:
-            return np.ascontiguousarray(np.clip(np.rint(a), 0, 255).astype(np.uint8))
-
+        chroma_inverse = cv2.resize(inverse, (pw // 2, ph // 2), interpolation=cv2.INTER_AREA)
         return YuvSprite(
-            u8(yuv[:, :, 0]), inverse, u8(half[:, :, 0]), u8(half[:, :, 1]), u8(chroma_inverse)
+            np.ascontiguousarray(yuv[:, :, 0]),
+            inverse,
+            np.ascontiguousarray(half[:, :, 0]),
+            np.ascontiguousarray(half[:, :, 1]),
+            chroma_inverse,
         )
+
+
+def _premultiplied_to_yuv() -> np.ndarray:
+    """(3, 4) float32: premultiplied (R, G, B, A) -> premultiplied BT.709 limited Y, Cb, Cr."""
+    from clipforge.filters.yuv import RGB_TO_YUV
+
+    m = np.zeros((3, 4), np.float32)
+    m[:, :3] = RGB_TO_YUV[:3, :3]
+    m[:, 3] = RGB_TO_YUV[:3, 3] / 255.0  # A is 0..255
+    return m
+
+
+_PREMULTIPLIED_TO_YUV = _premultiplied_to_yuv()
 
 
 ANCHORS: dict[str, tuple[float, float]] = {
