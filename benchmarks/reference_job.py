@@ -55,6 +55,7 @@ ASSETS = REPO / "clipforge" / "assets"
 DEFAULT_CACHE = REPO / "out" / "bench"
 
 W, H, FPS, SECONDS = 1080, 1920, 30, 15.0
+SIDE_FILES = False  # --side-files: clipforge also writes its thumbnail and sidecar
 RATE = 48000
 CAPTION = "#MachDichZumClip @creator"
 # The job's parameters, as in reference.yaml (kept here for the ffmpeg and moviepy ways).
@@ -211,14 +212,18 @@ def job_seconds(seconds: float) -> Iterator[None]:
 
 
 def job_preset(cache: Path | None = None) -> Path:
-    """The reference preset; for jobs longer than its 15 s limit, a copy with the limit raised."""
-    if SECONDS <= 15:
-        return PRESET
+    """The reference preset as the job runs it: without the thumbnail and sidecar (side files
+    the other ways do not make; `--side-files` keeps them), its 15 s limit raised for longer
+    jobs. A copy in the cache folder."""
     import yaml
 
     spec = yaml.safe_load(PRESET.read_text(encoding="utf-8"))
-    spec["limit"] = {**spec.get("limit", {}), "max_seconds": SECONDS}
-    path = (cache or DEFAULT_CACHE) / f"reference-{SECONDS:g}s.yaml"
+    if not SIDE_FILES:
+        spec["output"] = {**spec.get("output", {}), "thumbnail": None, "sidecar": False}
+    if SECONDS > 15:
+        spec["limit"] = {**spec.get("limit", {}), "max_seconds": SECONDS}
+    tags = ("" if SECONDS <= 15 else f"-{SECONDS:g}s") + ("-side-files" if SIDE_FILES else "")
+    path = (cache or DEFAULT_CACHE) / f"reference{tags}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     return path
@@ -494,7 +499,7 @@ def rotate(ways: Sequence[str], run: int) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global SECONDS  # --seconds sets the job length for every way
+    global SECONDS, SIDE_FILES  # --seconds sets the job length for every way
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each way (median taken)")
     parser.add_argument(
@@ -516,6 +521,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SECONDS",
         help="also run clipforge on a job this long (limit raised), alternated with the others",
     )
+    parser.add_argument(
+        "--side-files",
+        action="store_true",
+        help="clipforge also writes its thumbnail and sidecar (not part of the job)",
+    )
     parser.add_argument("--json", type=Path, help="save the figures to this JSON file")
     parser.add_argument(
         "--cache",
@@ -533,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    SECONDS = float(args.seconds)
+    SECONDS, SIDE_FILES = float(args.seconds), args.side_files
 
     if args.worker == "moviepy":  # the child process of the moviepy way
         src, out = args.paths
