@@ -144,6 +144,18 @@ def footage(tmp_path_factory) -> Path:
     return make_video(folder / "src.mp4", 1.0, (180, 320), color=None, extra=("-vf", "hue=s=0.5"))
 
 
+def spy_on_yuv_chain(monkeypatch) -> list:
+    """What the render's `yuv_chain` returns, call by call (None: the render stayed in RGB)."""
+    results: list = []
+
+    def spy(chain):
+        results.append(yuv_chain(chain))
+        return results[-1]
+
+    monkeypatch.setattr(render_module, "yuv_chain", spy)
+    return results
+
+
 def decoded(path: Path) -> list[np.ndarray]:
     with open_video(path, (180, 320), 30, "stretch") as reader:
         return list(reader)
@@ -160,13 +172,7 @@ def test_render_on_the_yuv_path_is_as_close_to_the_exact_look_as_the_rgb_path(
         "stickers:\n  - {image: stickers/heart.png, at: [61, 101], width: 50}\n"
         "output: {thumbnail: null, sidecar: false}\n"
     )
-    chains: list = []
-
-    def spy(chain):
-        chains.append(yuv_chain(chain))
-        return chains[-1]
-
-    monkeypatch.setattr(render_module, "yuv_chain", spy)
+    chains = spy_on_yuv_chain(monkeypatch)
     clipforge.render([footage], tmp_path / "yuv.mp4", spec)
     assert chains and chains[0] is not None, "the render did not take the YUV path"
     monkeypatch.setattr(render_module, "yuv_chain", lambda chain: None)
@@ -220,13 +226,7 @@ def test_colour_bars_through_a_render_on_the_yuv_path_stay_within_3_levels(
         f"clipforge: 1\ncanvas: {{size: {w}x{h}, fps: 30}}\n"
         "output: {thumbnail: null, sidecar: false}\n"
     )
-    taken: list = []
-
-    def spy(chain):
-        taken.append(yuv_chain(chain))
-        return taken[-1]
-
-    monkeypatch.setattr(render_module, "yuv_chain", spy)
+    taken = spy_on_yuv_chain(monkeypatch)
     out = tmp_path / "bars.mp4"
     clipforge.render([bars_clip], out, spec)
     assert taken and taken[0] is not None
