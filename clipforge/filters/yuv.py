@@ -1,6 +1,6 @@
 """The filter chain on I420 frames, for chains that are affine in RGB (the common looks).
 
-Brightness, contrast, exposure, saturation, hue and grayscale are affine maps of RGB, and the
+Brightness, contrast, saturation, hue and grayscale are affine maps of RGB, and the
 vignette scales RGB towards black; BT.709 limited-range YCbCr is an affine map of RGB too. So
 these filters can run on the decoder's own YUV planes, the way ffmpeg's `eq` and `vignette` do,
 and the frame never needs converting to RGB and back (about 5 ms of a 1080x1920 frame's ~10 ms
