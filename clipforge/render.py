@@ -20,6 +20,7 @@ from clipforge.audio.timeline import AudioMix, check_audio_sources, mix_audio, m
 from clipforge.delivery import (
     Delivered,
     DeliveryPlan,
+    Encoding,
     VerificationError,
     VerifyReport,
     prepare_delivery,
@@ -182,63 +183,50 @@ def _render_frames(
         preset_dir=spec.source_dir,
         asset_roots=roots,
     )
-    overlays = build_overlays(
-        spec, geometry, roots, duration=total_frames / fps, beats=lambda: sound.result().beats
-    )
     # Frames stay in the decoder's BT.709 YUV when nothing needs RGB (filters/yuv.py): the
     # common looks over cut-together footage skip two colour conversions a frame, in Python and
-    # in both ffmpeg processes. Face tracking looks at RGB footage.
-    on_yuv = yuv_chain(chain) if plays_as_decoded(plan) and not overlays.watches else None
+    # in both ffmpeg processes. A sticker that follows a face looks at RGB footage.
+    follows_face = any(sticker.track is not None for sticker in spec.stickers)
+    on_yuv = yuv_chain(chain) if plays_as_decoded(plan) and not follows_face else None
     pixels = "rgb" if on_yuv is None else "yuv709"
-    out = spec.output
-    writer = VideoWriter(
-        Path(output),
-        geometry.output_size,
-        fps,
-        crf=encoding.crf,
-        preset=encoding.x264_preset,
-        audio=lambda: sound.result().samples,
-        audio_rate=RATE,
-        audio_bitrate=encoding.audio_bitrate,
-        max_kbps=encoding.max_video_kbps,
-        bufsize_kbps=encoding.bufsize_kbps,
-        faststart=out.faststart,
-        strip_metadata=out.strip_metadata,
-        threads=ENCODER_THREADS,
-        pixels=pixels,
-        # Frames in YUV leave room in the memory budget for x264's own lookahead thread, which
-        # keeps both cores busier (the reference job: 1.12x -> 1.0x ffmpeg's wall time, +28 MiB).
-        lookahead_thread=on_yuv is not None,
-    )
+    writer = _writer(spec, encoding, Path(output), sound, pixels)
     done = 0
     fit = str(getattr(spec.canvas.fit, "value", spec.canvas.fit))
     background = parse_color(spec.canvas.background)[:3]
-    frames = timeline_frames(plan, total_frames, geometry.output_size, fps, fit, background, pixels)
     # YUV frames go round: decoder -> filters and layers -> encoder -> decoder (pool.py).
     pool = FramePool() if on_yuv is not None else None
-    # closing: a failed encode still ends the decoders' ffmpeg processes right away. A draft
-    # decodes its footage the cheap way (no deblocking, a fast scaler): see draft_decoding.
-    with (
-        writer,
-        closing(frames),
-        draft_decoding() if draft else nullcontext(),
-        recycling(pool) if pool else nullcontext(),
-    ):
-        for frame in frames:
-            t = done / fps
-            if on_yuv is not None:
-                on_yuv(frame, t)  # in place: the decoder hands each frame over
-            else:
-                overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
-                # The loop owns its frames (timeline copies callers' arrays): filter in place.
-                frame = chain(frame, t, inplace=True) if chain else frame
-                if not frame.flags.writeable:
-                    frame = frame.copy()
-            overlays.draw(frame, t)
-            writer.write(frame, recycle=pool.give if pool else None)
-            done += 1
-            if progress:
-                progress(done, total_frames)
+    # The encoder starts first: x264 sets up while the layers are built, and the vignette's
+    # mask and the first sprites are made on the first frame, while the decoder starts.
+    with writer:
+        overlays = build_overlays(
+            spec, geometry, roots, duration=total_frames / fps, beats=lambda: sound.result().beats
+        )
+        frames = timeline_frames(
+            plan, total_frames, geometry.output_size, fps, fit, background, pixels
+        )
+        # closing: a failed encode still ends the decoders' ffmpeg processes right away. A
+        # draft decodes its footage the cheap way (no deblocking, a fast scaler): see
+        # draft_decoding.
+        with (
+            closing(frames),
+            draft_decoding() if draft else nullcontext(),
+            recycling(pool) if pool else nullcontext(),
+        ):
+            for frame in frames:
+                t = done / fps
+                if on_yuv is not None:
+                    on_yuv(frame, t)  # in place: the decoder hands each frame over
+                else:
+                    overlays.observe(frame, t)  # face tracking looks at the unfiltered footage
+                    # The loop owns its frames (timeline copies callers' arrays): in place.
+                    frame = chain(frame, t, inplace=True) if chain else frame
+                    if not frame.flags.writeable:
+                        frame = frame.copy()
+                overlays.draw(frame, t)
+                writer.write(frame, recycle=pool.give if pool else None)
+                done += 1
+                if progress:
+                    progress(done, total_frames)
     # Side files only once the MP4 is in place; a draft is not held to the profile's size.
     delivered = delivery.finish()
     report = None
@@ -249,6 +237,32 @@ def _render_frames(
             raise VerificationError(report)
     return RenderResult(
         Path(output), done / fps, done, geometry.output_size, fps, delivered, report
+    )
+
+
+def _writer(
+    spec: Preset, encoding: Encoding, output: Path, sound: Future[AudioMix], pixels: str
+) -> VideoWriter:
+    """The encoder for `output`, taking the mix when its audio pipe starts."""
+    out = spec.output
+    return VideoWriter(
+        output,
+        encoding.geometry.output_size,
+        encoding.fps,
+        crf=encoding.crf,
+        preset=encoding.x264_preset,
+        audio=lambda: sound.result().samples,
+        audio_rate=RATE,
+        audio_bitrate=encoding.audio_bitrate,
+        max_kbps=encoding.max_video_kbps,
+        bufsize_kbps=encoding.bufsize_kbps,
+        faststart=out.faststart,
+        strip_metadata=out.strip_metadata,
+        threads=ENCODER_THREADS,
+        pixels=pixels,  # type: ignore[arg-type]
+        # Frames in YUV leave room in the memory budget for x264's own lookahead thread, which
+        # keeps both cores busier (the reference job: 1.12x -> 1.0x ffmpeg's wall time, +28 MiB).
+        lookahead_thread=pixels != "rgb",
     )
 
 

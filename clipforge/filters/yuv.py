@@ -23,7 +23,7 @@ from clipforge.filters.color import LUMA
 from clipforge.filters.compiler import FilterChain
 from clipforge.filters.kernels import ColorMatrix, ToneTable
 from clipforge.filters.ops import GroupOp, Op, SpatialOp
-from clipforge.filters.vignette import VignetteKernel
+from clipforge.filters.vignette import Vignette, VignetteKernel
 
 
 def _rgb_to_yuv709() -> np.ndarray:
@@ -217,6 +217,8 @@ def yuv_chain(chain: FilterChain) -> YuvChain | None:
     multiplied, so every combination the render meets qualifies too.
     """
     for item in chain.filters:
+        if isinstance(item.compiled, Vignette):
+            continue  # always a mask multiply; the mask is made on first use, not here
         strengths = (
             [min(1.0, float(item.strength(0.0)))] if item.strength.is_constant else [1.0, 0.5]
         )
