@@ -20,16 +20,24 @@ def contact_sheet(
     columns: int = 6,
     tile_width: int = 216,
     title: str | None = None,
+    gap: int = 10,
+    label_size: int | None = None,
+    label_height: int | None = None,
 ) -> Image.Image:
-    """Frames (RGB arrays of any size) scaled to `tile_width`, each with its label beneath."""
+    """Frames (RGB arrays of any size) scaled to `tile_width`, each with its label beneath.
+
+    Tiles sit `gap` pixels apart (and from the edges); labels are `label_size` px high in a strip
+    `label_height` px high (defaults scale with the tile). With `gap=0` and no title, tile i is
+    at (col * tile_width, row * (tile height + label_height)): what tests read tiles back by.
+    """
     if not tiles:
         raise ValueError("a contact sheet needs at least one frame")
     columns = max(1, min(columns, len(tiles)))
     h0, w0 = tiles[0][1].shape[:2]
     tile_height = round(tile_width * h0 / w0)
-    label_font = load_font(None, max(11, tile_width // 14))
+    label_font = load_font(None, label_size or max(11, tile_width // 14))
     title_font = load_font(None, max(14, tile_width // 9))
-    gap, label_h = 10, round(label_font.size * 1.8)
+    label_h = label_height or round(label_font.size * 1.8)
     title_h = round(title_font.size * 2.0) if title else 0
     rows = -(-len(tiles) // columns)
     sheet = Image.new(

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from clipforge.delivery.staging import save_image
 from clipforge.errors import InputError
 from clipforge.filters.compiler import compile_chain
 from clipforge.filters.cube import load_cube
 from clipforge.frames import fit_frame
+from clipforge.sheet import contact_sheet as labelled_grid
 from clipforge.spec.assets import shipped_assets_dir
 from clipforge.spec.models import (
     AdjustFilter,
@@ -40,7 +41,7 @@ CANVAS = (1080, 1920)
 TILE = (180, 320)
 COLUMNS = 8
 LABEL_HEIGHT = 30
-BACKGROUND = (24, 24, 28)
+LABEL_SIZE = 15
 
 # One example of every filter type, with settings that show what it does.
 EXAMPLES: tuple[tuple[str, object], ...] = (
@@ -134,24 +135,18 @@ def contact_sheet(
     # The sample is drawn at tile size, so its noise and edges are not averaged away.
     small = sample_frame(tile_size) if frame is None else fit_frame(frame, tile_size, "cover")
     scale = tile_size[0] / canvas[0]
-    w, h = tile_size
-    rows = -(-len(tiles) // columns)
-    sheet = Image.new("RGB", (columns * w, rows * (h + LABEL_HEIGHT)), BACKGROUND)
-    draw = ImageDraw.Draw(sheet)
-    font = _label_font()
-    for index, tile in enumerate(tiles):
+    filtered = []
+    for tile in tiles:
         chain = compile_chain(tile.filters, tile_size, scale=scale)
-        out = chain(small.copy(), 0.5) if chain else small
-        row, col = divmod(index, columns)
-        x, y = col * w, row * (h + LABEL_HEIGHT)
-        sheet.paste(Image.fromarray(np.ascontiguousarray(out)), (x, y))
-        draw.text(
-            (x + w // 2, y + h + LABEL_HEIGHT // 2),
-            tile.label,
-            fill=(235, 235, 235),
-            font=font,
-            anchor="mm",
-        )
+        filtered.append((tile.label, chain(small.copy(), 0.5) if chain else small))
+    sheet = labelled_grid(
+        filtered,
+        columns=columns,
+        tile_width=tile_size[0],
+        gap=0,
+        label_size=LABEL_SIZE,
+        label_height=LABEL_HEIGHT,
+    )
     return np.asarray(sheet)
 
 
@@ -194,9 +189,3 @@ def read_frame(path: Path, at: float = 0.0) -> np.ndarray:
         for frame in reader:
             return frame
     raise InputError(f"no frame at {at:g} s", str(path))
-
-
-def _label_font():
-    from clipforge.overlay.fonts import load_font
-
-    return load_font(None, 15)
