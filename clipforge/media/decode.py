@@ -45,6 +45,13 @@ _END = object()  # end-of-stream marker in the prefetch queue
 # otherwise miss its tick at 66.7 ms by a rounding error and show one frame late.
 TIMESTAMP_SLACK = 0.002
 
+# Decoding threads. A render in YUV reads its frames at the loop's pace, and one thread decodes
+# 1080x1920 H.264 several times faster than that; frame threading costs ~25 % more CPU (taken
+# from x264 on two cores) and holds more frames. RGB readers also serve bursts (a reversed
+# chunk decoded from its keyframe, a transition's tail read ahead), where two threads pay.
+STREAM_DECODE_THREADS = 1
+BURST_DECODE_THREADS = 2
+
 # Decoded frames ffmpeg's muxer may hold for the pipe (its output `-thread_queue_size`).
 MUX_QUEUE_PACKETS = 2
 
@@ -205,6 +212,7 @@ class VideoReader:
         prefetch: int = PREFETCH_FRAMES,
         io_timeout: float = 120.0,
         pixels: Pixels = "rgb",
+        threads: int | None = None,
     ) -> None:
         self.path = path
         self.info = info
@@ -227,8 +235,10 @@ class VideoReader:
         draft = _DRAFT.get()
         if draft:
             args += ["-skip_loop_filter", "all"]  # see draft_decoding
-        # Two decoding threads keep up with the frame loop; more only hold more frames in memory.
-        args += ["-threads", "2", "-i", input_url(path), "-map", "0:v:0", "-an", "-sn", "-dn"]
+        if threads is None:
+            threads = STREAM_DECODE_THREADS if pixels == "yuv709" else BURST_DECODE_THREADS
+        args += ["-threads", str(threads), "-i", input_url(path)]
+        args += ["-map", "0:v:0", "-an", "-sn", "-dn"]
         matrix = "bt709" if pixels == "yuv709" else "bt601"
         vf = build_video_filter(info, self.size, fps, fit, background, speed, draft, matrix)
         args += ["-vf", vf]
@@ -366,6 +376,7 @@ def open_video(
     info: MediaInfo | None = None,
     prefetch: int = PREFETCH_FRAMES,
     pixels: Pixels = "rgb",
+    threads: int | None = None,
 ) -> VideoReader:
     """Start decoding `path` to canvas-sized RGB frames.
 
@@ -382,6 +393,8 @@ def open_video(
         info: A MediaInfo from `probe(path)`, to skip probing again.
         prefetch: Frames decoded ahead in the background.
         pixels: "rgb", or I420 in BT.601 ("yuv601") or BT.709 ("yuv709"): see `Pixels`.
+        threads: ffmpeg's decoding threads (default: 1 for "yuv709", which streams at the
+            render's pace, else 2; see `STREAM_DECODE_THREADS`).
 
     Returns:
         A VideoReader (iterate it; close it or use it as a context manager).
@@ -405,7 +418,18 @@ def open_video(
     if expected_frames(info, fps, start, duration, speed) < 1:
         raise InputError(f"the trimmed clip is shorter than one frame at {fps:g} fps", p)
     return VideoReader(
-        p, info, size, fps, fit, background, start, duration, speed, prefetch, pixels=pixels
+        p,
+        info,
+        size,
+        fps,
+        fit,
+        background,
+        start,
+        duration,
+        speed,
+        prefetch,
+        pixels=pixels,
+        threads=threads,
     )
 
 
