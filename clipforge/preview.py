@@ -18,15 +18,15 @@ from PIL import Image
 from clipforge.demo_media import DemoScene
 from clipforge.errors import ClipforgeError, InputError
 from clipforge.filters import compile_chain
-from clipforge.filters.yuv import i420_to_rgb, rgb_to_i420, yuv_chain
+from clipforge.filters.yuv import i420_to_rgb, rgb_to_i420
 from clipforge.geometry import Geometry
 from clipforge.media import open_video, read_image
 from clipforge.overlay.build import build_overlays
-from clipforge.render import DRAFT_SCALE, resolve_preset
+from clipforge.render import DRAFT_SCALE, frames_in_yuv, resolve_preset
 from clipforge.sheet import contact_sheet
 from clipforge.spec import Preset, catalog, catalog_dir, check_supported
 from clipforge.spec.values import parse_color
-from clipforge.timeline import plan_timeline, plays_as_decoded
+from clipforge.timeline import plan_timeline
 
 SAMPLE_SECONDS = 15.0
 
@@ -58,8 +58,7 @@ def render_stills(
     source = _source_frames(spec, inputs, size)
     duration = source.duration
     # As the render decides (the demo footage stands for a video input).
-    plain = not inputs or plays_as_decoded(source.plan)
-    on_yuv = yuv_chain(chain) if plain and not overlays.watches else None
+    on_yuv = frames_in_yuv(chain, spec, source.plan if inputs else None)
     stills = []
     for t in times if times is not None else default_times(duration):
         if not 0 <= t < duration:

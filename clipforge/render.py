@@ -26,8 +26,8 @@ from clipforge.delivery import (
     prepare_delivery,
     verify_file,
 )
-from clipforge.filters import compile_chain
-from clipforge.filters.yuv import yuv_chain
+from clipforge.filters import FilterChain, compile_chain
+from clipforge.filters.yuv import YuvChain, yuv_chain
 from clipforge.media import VideoWriter
 from clipforge.media.decode import draft_decoding
 from clipforge.media.pool import FramePool, recycling
@@ -183,11 +183,7 @@ def _render_frames(
         preset_dir=spec.source_dir,
         asset_roots=roots,
     )
-    # Frames stay in the decoder's BT.709 YUV when nothing needs RGB (filters/yuv.py): the
-    # common looks over cut-together footage skip two colour conversions a frame, in Python and
-    # in both ffmpeg processes. A sticker that follows a face looks at RGB footage.
-    follows_face = any(sticker.track is not None for sticker in spec.stickers)
-    on_yuv = yuv_chain(chain) if plays_as_decoded(plan) and not follows_face else None
+    on_yuv = frames_in_yuv(chain, spec, plan)
     pixels = "rgb" if on_yuv is None else "yuv709"
     writer = _writer(spec, encoding, Path(output), sound, pixels)
     done = 0
@@ -238,6 +234,21 @@ def _render_frames(
     return RenderResult(
         Path(output), done / fps, done, geometry.output_size, fps, delivered, report
     )
+
+
+def frames_in_yuv(chain: FilterChain, spec: Preset, plan: Plan | None) -> YuvChain | None:
+    """The chain on I420 frames when a render of `spec` stays in the decoder's YUV, else None.
+
+    Frames stay in BT.709 YUV when nothing needs RGB (filters/yuv.py): the common looks over
+    cut-together footage skip two colour conversions a frame, in Python and in both ffmpeg
+    processes. Stills, reversed clips and transitions make RGB frames, and a sticker that
+    follows a face looks at RGB footage. `plan` None: footage that plays as decoded (the
+    preview's demo footage).
+    """
+    follows_face = any(sticker.track is not None for sticker in spec.stickers)
+    if follows_face or (plan is not None and not plays_as_decoded(plan)):
+        return None
+    return yuv_chain(chain)
 
 
 def _writer(

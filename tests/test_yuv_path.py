@@ -22,7 +22,6 @@ from clipforge.spec import load_preset
 from tests.gen import make_video
 
 render_module = importlib.import_module("clipforge.render")
-preview_module = importlib.import_module("clipforge.preview")
 
 W, H = 96, 64
 
@@ -256,7 +255,7 @@ def test_a_preview_still_shows_what_the_render_shows(monkeypatch, tmp_path: Path
         return float(10 * np.log10(255**2 / ((still - shown) ** 2).mean()))
 
     same_path = psnr_of_still()
-    monkeypatch.setattr(preview_module, "yuv_chain", lambda chain: None)
+    monkeypatch.setattr(render_module, "yuv_chain", lambda chain: None)
     rgb_path = psnr_of_still()
     assert same_path >= 30
     assert same_path > rgb_path + 1  # the RGB path clips differently: a visibly other still
