@@ -201,6 +201,16 @@ def test_jsonl_lines_and_yaml_positions(media):
         load_batch(alias)
 
 
+def test_a_big_json_batch_nested_too_deep_is_refused_not_a_traceback(tmp_path):
+    # Over the size where positions are kept, parsed by the plain JSON path: deep nesting
+    # must still be a PresetError naming the file.
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"jobs": ' + "[" * 600_000 + "]" * 600_000 + "}")
+    with pytest.raises(PresetError, match="invalid JSON") as caught:
+        load_batch(deep)
+    assert "deep.json" in str(caught.value)
+
+
 def _descendants_of(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from clipforge.errors import ClipforgeError, PresetError, Problem
-from clipforge.spec.documents import MAX_BYTES, parse_document, read_capped_text
+from clipforge.spec.documents import MAX_BYTES, load_json, parse_document, read_capped_text
 from clipforge.spec.locations import LineMap, Mark
 from clipforge.spec.models import Job
 
@@ -171,12 +171,7 @@ def _parse_big_document(text: str, file: str, is_json: bool) -> tuple[dict, Line
     if len(text) <= MAX_BYTES:
         return parse_document(text, file, is_json=is_json)
     if is_json:  # big JSON: positions are a luxury; parse without them
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PresetError(
-                Problem(f"JSON syntax error: {exc.msg}", file, exc.lineno, exc.colno)
-            ) from None
+        data = load_json(text, file)
         if not isinstance(data, dict):
             raise PresetError(Problem("expected a mapping with `jobs`", file, 1, 1))
         return data, LineMap(file)

@@ -122,15 +122,25 @@ def _parse_yaml(text: str, file: str | None, check_duplicates: bool) -> tuple[An
         loader.dispose()
 
 
-def _parse_json(text: str, file: str | None) -> tuple[Any, LineMap]:
+def load_json(text: str, file: str | None) -> Any:
+    """JSON text as data, without key positions.
+
+    Raises:
+        PresetError: A syntax error (with line and column), or a value Python refuses (an
+            integer with too many digits, nesting too deep for the parser).
+    """
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise PresetError(
             Problem(f"JSON syntax error: {exc.msg}", file, exc.lineno, exc.colno)
         ) from None
     except (ValueError, RecursionError) as exc:
         raise PresetError(Problem(f"invalid JSON: {exc}", file)) from None
+
+
+def _parse_json(text: str, file: str | None) -> tuple[Any, LineMap]:
+    data = load_json(text, file)
     try:
         # JSON is (nearly) YAML: reuse the YAML pass only for positions; it is optional.
         _, lines = _parse_yaml(text, file, check_duplicates=False)
