@@ -212,7 +212,6 @@ class VideoReader:
         prefetch: int = PREFETCH_FRAMES,
         io_timeout: float = 120.0,
         pixels: Pixels = "rgb",
-        threads: int | None = None,
     ) -> None:
         self.path = path
         self.info = info
@@ -235,8 +234,7 @@ class VideoReader:
         draft = _DRAFT.get()
         if draft:
             args += ["-skip_loop_filter", "all"]  # see draft_decoding
-        if threads is None:
-            threads = STREAM_DECODE_THREADS if pixels == "yuv709" else BURST_DECODE_THREADS
+        threads = STREAM_DECODE_THREADS if pixels == "yuv709" else BURST_DECODE_THREADS
         args += ["-threads", str(threads), "-i", input_url(path)]
         args += ["-map", "0:v:0", "-an", "-sn", "-dn"]
         matrix = "bt709" if pixels == "yuv709" else "bt601"
@@ -376,7 +374,6 @@ def open_video(
     info: MediaInfo | None = None,
     prefetch: int = PREFETCH_FRAMES,
     pixels: Pixels = "rgb",
-    threads: int | None = None,
 ) -> VideoReader:
     """Start decoding `path` to canvas-sized RGB frames.
 
@@ -393,8 +390,6 @@ def open_video(
         info: A MediaInfo from `probe(path)`, to skip probing again.
         prefetch: Frames decoded ahead in the background.
         pixels: "rgb", or I420 in BT.601 ("yuv601") or BT.709 ("yuv709"): see `Pixels`.
-        threads: ffmpeg's decoding threads (default: 1 for "yuv709", which streams at the
-            render's pace, else 2; see `STREAM_DECODE_THREADS`).
 
     Returns:
         A VideoReader (iterate it; close it or use it as a context manager).
@@ -429,7 +424,6 @@ def open_video(
         speed,
         prefetch,
         pixels=pixels,
-        threads=threads,
     )
 
 

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from clipforge.filters.yuv import RGB_TO_YUV, planes
+
 
 @dataclass(frozen=True)
 class Sprite:
@@ -115,8 +117,6 @@ def blend(frame: np.ndarray, sprite: Sprite, x: int, y: int) -> None:
     if frame.ndim == 3:
         _blend_box(frame, sprite.color, sprite.inverse_alpha, x, y)
         return
-    from clipforge.filters.yuv import planes
-
     parity = (x % 2, y % 2)
     planar = sprite._yuv.get(parity)
     if planar is None:
@@ -184,8 +184,6 @@ class YuvSprite:
 
 def _premultiplied_to_yuv() -> np.ndarray:
     """(3, 4) float32: premultiplied (R, G, B, A) -> premultiplied BT.709 limited Y, Cb, Cr."""
-    from clipforge.filters.yuv import RGB_TO_YUV
-
     m = np.zeros((3, 4), np.float32)
     m[:, :3] = RGB_TO_YUV[:3, :3]
     m[:, 3] = RGB_TO_YUV[:3, 3] / 255.0  # A is 0..255
