@@ -13,6 +13,10 @@ keep both cores busy, so the calling thread mostly waits for a pool thread to be
 the reference job with the machine shared, the fused colour matrix took ~34 ms a frame on the
 pool against 1.4 ms on the calling thread alone. One thread per call is faster there and
 uses less CPU; the decode and encode threads still run their calls in parallel with it.
+
+numpy's BLAS (OpenBLAS) starts a thread per core when numpy is imported, and those threads spin
+for a while: 0.19 s of CPU taken from the render's start-up, for matrix products that are all
+4x4 here. A process that has not imported numpy yet gets one BLAS thread.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import os
+import sys
 
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
@@ -37,6 +43,8 @@ def tune_allocator(opencv: bool = True) -> bool:
     Returns:
         True when glibc accepted the allocator settings.
     """
+    if "numpy" not in sys.modules:  # read once, when numpy loads OpenBLAS
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     ok = False
     with contextlib.suppress(OSError, AttributeError, TypeError):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

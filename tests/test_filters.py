@@ -209,6 +209,19 @@ def test_vignette_darkens_corners_not_centre():
     assert mask[0, 0] == pytest.approx(1.0, abs=1e-3) and mask[100, 50] == 0.0
 
 
+@pytest.mark.parametrize("size", [(100, 200), (101, 200), (100, 201), (7, 5), (1080, 1920)])
+def test_vignette_falloff_from_one_quadrant_equals_the_direct_formula(size):
+    w, h = size
+    ys = (np.arange(h, dtype=np.float32) - (h - 1) / 2) / (h / 2)
+    xs = (np.arange(w, dtype=np.float32) - (w - 1) / 2) / (w / 2)
+    d = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2) / np.sqrt(2.0)
+    x = np.clip((d - 0.55) / 0.5, 0.0, 1.0)
+    direct = x * x * (3 - 2 * x)
+    mirrored = falloff(size, 0.8, 0.5)
+    assert mirrored.shape == (h, w) and mirrored.dtype == direct.dtype
+    assert np.array_equal(mirrored, direct)  # bit for bit, odd sizes included
+
+
 def test_grain_is_seeded_changes_per_frame_and_has_the_asked_strength():
     grey = np.full((320, 180, 3), 128, np.uint8)
     spec = GrainFilter(amount=0.05, seed=7)

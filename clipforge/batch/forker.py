@@ -345,15 +345,19 @@ def serve() -> None:
     """The forker's main loop (`python -m clipforge.batch.forker`)."""
     import warnings
 
+    from clipforge.allocator import tune_allocator, tune_opencv
+
+    # As `clipforge render` does, before the preload imports numpy (allocator.py); children
+    # inherit it through fork.
+    tune_allocator(opencv=False)
     import clipforge.render  # noqa: F401  (the preload: every child starts with it imported)
-    from clipforge.allocator import tune_allocator
     from clipforge.batch import task
 
     # Python warns about fork() in a process with threads; this one has only its main thread
     # of Python code, and library threads (if any) are not used before the fork.
     warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*fork.*")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch stops us with EOF, not Ctrl-C
-    tune_allocator()  # as `clipforge render` does; children inherit it through fork
+    tune_opencv()
     _send({"ready": os.getpid()})
     for line in sys.stdin.buffer:
         if not line.strip():
