@@ -2,12 +2,16 @@
 
 The frames go through the same filter chain and layers as a render, at draft size, over the
 demo footage or a given clip, in the colour space the render would use (I420 where the render
-stays in YUV, see filters/yuv.py), so a still shows what the video will.
+stays in YUV, see filters/yuv.py), so a still shows what the video will. A still at time t is
+the render's frame n = floor(t * fps), the one on screen at t, made as the render makes it
+(`timeline.frame_at`: transitions, Ken Burns, segments) and filtered and drawn at its own time
+n / fps, as the render draws it.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,13 +24,12 @@ from clipforge.errors import ClipforgeError, InputError
 from clipforge.filters import compile_chain
 from clipforge.filters.yuv import i420_to_rgb, rgb_to_i420
 from clipforge.geometry import Geometry
-from clipforge.media import open_video, read_image
 from clipforge.overlay.build import build_overlays
 from clipforge.render import DRAFT_SCALE, frames_in_yuv, resolve_preset
 from clipforge.sheet import contact_sheet
 from clipforge.spec import Preset, catalog, catalog_dir, check_supported
 from clipforge.spec.values import parse_color
-from clipforge.timeline import plan_timeline
+from clipforge.timeline import frame_at, plan_timeline, total_frames
 
 SAMPLE_SECONDS = 15.0
 
@@ -46,14 +49,27 @@ def render_stills(
     scale: float = DRAFT_SCALE,
     asset_roots: Sequence[str | Path] = (),
 ) -> list[tuple[float, np.ndarray]]:
-    """The frames the preset shows at `times` (seconds), over `inputs` or the demo footage."""
+    """The frames the preset shows at `times` (seconds), over `inputs` or the demo footage.
+
+    Each still is the rendered video's frame on screen at its time (see the module's notes).
+    """
     roots = [Path(r) for r in asset_roots]
     spec = resolve_preset(preset, variables, roots)
     check_supported(spec)
     roots = [*spec.source_dirs[1:], *spec.asset_roots, *roots]
     geometry = Geometry(spec.canvas.size, scale)
     size = geometry.output_size
-    chain = compile_chain(spec.filters, size)
+    fps = float(spec.canvas.fps)
+    # As the render compiles it: blur radii and grain follow the scale, a LUT file is found
+    # beside the preset or in the asset roots.
+    chain = compile_chain(
+        spec.filters,
+        size,
+        scale=geometry.scale,
+        fps=fps,
+        preset_dir=spec.source_dir,
+        asset_roots=roots,
+    )
     overlays = build_overlays(spec, geometry, roots)
     source = _source_frames(spec, inputs, size)
     duration = source.duration
@@ -63,17 +79,25 @@ def render_stills(
     for t in times if times is not None else default_times(duration):
         if not 0 <= t < duration:
             raise InputError(f"time {t:g} s is outside the clip (0 to {duration:.2f} s)")
-        frame = source.frame(t)
+        # The render filters and draws frame n at n / fps, whatever time within it was asked.
+        at = frame_number(t, fps) / fps
+        frame = source.frame(at)
         if on_yuv is not None:
             frame = rgb_to_i420(frame)
-            on_yuv(frame, t)
+            on_yuv(frame, at)
         else:
             # Each source frame is new (decoded, read or drawn): the chain may filter in place.
-            frame = chain(frame, t, inplace=True) if chain else frame
+            frame = chain(frame, at, inplace=True) if chain else frame
         for layer in overlays.layers:
-            layer.draw(frame, t)
+            layer.draw(frame, at)
         stills.append((t, frame if on_yuv is None else i420_to_rgb(frame)))
     return stills
+
+
+def frame_number(t: float, fps: float) -> int:
+    """The output frame on screen at `t` seconds: frame n shows from n / fps to (n + 1) / fps."""
+    # A hair over: a time a rounding error short of n / fps (4.1 * 30) still shows frame n.
+    return math.floor(t * fps + 1e-6)
 
 
 def preview_sheet(
@@ -110,32 +134,24 @@ class _DemoSource:
 
 
 class _InputSource:
-    """Frames of the job's inputs on the output timeline, decoded one at a time."""
+    """Frames of the job's inputs on the output timeline, each made on its own."""
 
     def __init__(self, spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int]):
         self.plan = plan_timeline(list(inputs), spec)
-        self.duration = self.plan.duration
         self.size = size
         self.fps = float(spec.canvas.fps)
+        self.total = total_frames(self.plan, self.fps)
+        # The rendered video's length: its last frame starts before this.
+        self.duration = self.total / self.fps
         self.fit = str(spec.canvas.fit)
         self.background = parse_color(spec.canvas.background)[:3]
 
     def frame(self, t: float) -> np.ndarray:
-        clip = next(c for c in self.plan.clips if c.start <= t < c.start + c.duration)
-        if clip.kind == "image":
-            return read_image(clip.source, self.size, self.fit, self.background)
-        at = clip.source_time(t)  # segments: trims, speed, reverse
-        with open_video(
-            clip.source,
-            self.size,
-            self.fps,
-            self.fit,
-            self.background,
-            start=at,
-            duration=1.0 / self.fps,
-            info=getattr(clip, "info", None),  # probed when planned: one ffmpeg run less
-        ) as reader:
-            return next(iter(reader))
+        """The render's frame on screen at `t`: transitions, moving stills and segments too."""
+        n = min(frame_number(t, self.fps), self.total - 1)
+        return frame_at(
+            self.plan, n, self.size, self.fps, self.fit, self.background, total=self.total
+        )
 
 
 def _source_frames(spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int]):

@@ -3,10 +3,16 @@
 - `sources`: what an input is (video, still, image sequence, frames from code).
 - `plan`: segments, speed, transitions, the length limit: the `Plan` of `Clip`s.
 - `beats`: `cut_on_beat`, moving cuts onto the music's beats.
-- `frames`, `stills`, `transitions`, `compose`: the frames of a clip and of the whole plan.
+- `frames`, `stills`, `transitions`, `compose`: the frames of a clip and of the whole plan;
+  `seek` and `compose.frame_at`: any one of them on its own, for the preview.
 """
 
-from clipforge.timeline.compose import plays_as_decoded, timeline_frames
+from clipforge.timeline.compose import (
+    frame_at,
+    plays_as_decoded,
+    timeline_frames,
+    total_frames,
+)
 from clipforge.timeline.frames import clip_frames
 from clipforge.timeline.plan import (
     MAX_SPEED,
@@ -16,6 +22,7 @@ from clipforge.timeline.plan import (
     apply_limit,
     plan_timeline,
 )
+from clipforge.timeline.seek import clip_frame
 from clipforge.timeline.sources import (
     IMAGE_SUFFIXES,
     FrameSource,
@@ -36,9 +43,12 @@ __all__ = [
     "Plan",
     "apply_limit",
     "classify",
+    "clip_frame",
     "clip_frames",
+    "frame_at",
     "image_sequence",
     "plan_timeline",
     "plays_as_decoded",
     "timeline_frames",
+    "total_frames",
 ]

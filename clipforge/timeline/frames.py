@@ -79,7 +79,7 @@ def clip_frames(
         if clip.reverse:
             frames: Iterable[np.ndarray] = _reversed_video(clip, count, size, fps, fit, background)
         else:
-            ahead = pixels == "rgb" and 0 < tail <= _chunk_frames(size, fps)
+            ahead = pixels == "rgb" and 0 < tail <= chunk_frames(size, fps)
             frames = open_video(
                 clip.source,  # type: ignore[arg-type]
                 size,
@@ -104,7 +104,7 @@ def clip_frames(
         yield from _indexed(clip, count, fps, source.fps, len(paths), read)
         return
     assert isinstance(source, FrameSource)
-    fitted = lambda f: _own(fit_frame(np.asarray(f), size, fit, background), f)  # noqa: E731
+    fitted = lambda f: own_frame(fit_frame(np.asarray(f), size, fit, background), f)  # noqa: E731
     indexed = as_indexed(source.frames)
     if indexed is not None:
         pick = lambda i: fitted(indexed[i])  # noqa: E731
@@ -113,12 +113,12 @@ def clip_frames(
         yield from _streamed(clip, count, fps, source, fitted)
 
 
-def _own(frame: np.ndarray, original: object) -> np.ndarray:
+def own_frame(frame: np.ndarray, original: object) -> np.ndarray:
     """The frame loop draws on its frames: never hand it the caller's own array."""
     return frame.copy() if frame is original else frame
 
 
-def _source_indices(clip: Clip, count: int, fps: float, source_fps: float) -> list[int]:
+def source_indices(clip: Clip, count: int, fps: float, source_fps: float) -> list[int]:
     """The source frame shown at each of the clip's `count` output frames."""
     step = clip.speed / fps
     end = clip.source_start + count * step
@@ -138,7 +138,7 @@ def _indexed(
     get: Callable[[int], np.ndarray],
 ) -> Iterator[np.ndarray]:
     """Frames of a source readable by index (image sequences, lists of arrays)."""
-    wanted = _source_indices(clip, count, fps, source_fps)
+    wanted = source_indices(clip, count, fps, source_fps)
     if max(wanted) >= length + MAX_MISSING_FRAMES:
         raise InputError(f"has {length} frames; the timeline needs frame {max(wanted)}", clip.label)
     last, frame = -1, None
@@ -159,7 +159,7 @@ def _streamed(
     fitted: Callable[[np.ndarray], np.ndarray],
 ) -> Iterator[np.ndarray]:
     """Frames of a one-pass iterable; a reversed window of it is held (fitted) in memory."""
-    wanted = _source_indices(clip, count, fps, source.fps)
+    wanted = source_indices(clip, count, fps, source.fps)
     lo, hi = min(wanted), max(wanted)
     held: dict[int, np.ndarray] = {}
     it = iter(source.frames)
@@ -193,7 +193,7 @@ def _check_enough(have: int, need: int, label: str) -> None:
         raise InputError(f"ran out of frames: got {have + 1}, the timeline needs {need + 1}", label)
 
 
-def _chunk_frames(size: tuple[int, int], fps: float) -> int:
+def chunk_frames(size: tuple[int, int], fps: float) -> int:
     """Frames of a reversed chunk (`REVERSE_CHUNK_YUV_BYTES` of I420), 4 to one second's."""
     w, h = size
     return max(4, min(math.ceil(fps), REVERSE_CHUNK_YUV_BYTES // (w * h * 3 // 2)))
@@ -235,6 +235,53 @@ def reverse_chunks(count: int, chunk: int, overlap: int) -> list[int]:
     return sizes + [rest] * (rest > 0) + [chunk] * full
 
 
+def reversed_windows(
+    clip: Clip, count: int, size: tuple[int, int], fps: float
+) -> list[tuple[int, float, float]]:
+    """(frames, start, end) in source seconds of each chunk of a reversed clip, in playing
+    order: chunk sizes from `reverse_chunks`, windows counted back from the clip's end."""
+    chunk = chunk_frames(size, fps)
+    overlap = round(clip.transition_seconds * fps) if clip.transition in TRANSITIONS else 0
+    step = clip.speed / fps
+    end = clip.source_start + count * step
+    if clip.info is not None and clip.info.duration > 0:
+        end = min(end, clip.info.duration)
+    windows, done = [], 0
+    for n in reverse_chunks(count, chunk, overlap):
+        hi = end - done * step
+        windows.append((n, max(0.0, hi - n * step), hi))  # before the source's start: fewer
+        done += n
+    return windows
+
+
+def decode_window(
+    clip: Clip,
+    window: tuple[int, float, float],
+    size: tuple[int, int],
+    fps: float,
+    fit: str,
+    background: tuple[int, int, int],
+) -> list[np.ndarray]:
+    """A reversed chunk's frames, decoded forwards: at most its count of I420 frames (BT.601
+    limited range, as ffmpeg pipes them), fewer where the window starts before the source."""
+    n, lo, hi = window
+    if round((hi - lo) / (clip.speed / fps)) < 1:
+        return []
+    with open_video(
+        clip.source,  # type: ignore[arg-type]
+        size,
+        fps,
+        fit,  # type: ignore[arg-type]
+        background,
+        start=lo,
+        duration=hi - lo,
+        speed=clip.speed,
+        info=clip.info,
+        pixels="yuv601",
+    ) as reader:
+        return list(reader)[:n]
+
+
 def _reversed_video(
     clip: Clip,
     count: int,
@@ -246,36 +293,12 @@ def _reversed_video(
     """The clip's window backwards: chunks decoded forwards from the end, each handed out
     last frame first. Output frame k shows source time `end - (k + 1) * speed / fps`.
 
-    A chunk is held as I420 frames (BT.601 limited range, as ffmpeg pipes them); each becomes
-    a fresh RGB frame, the same the RGB reader would give, as it is handed out. Chunk sizes:
-    see `reverse_chunks`."""
-    chunk = _chunk_frames(size, fps)
-    overlap = round(clip.transition_seconds * fps) if clip.transition in TRANSITIONS else 0
-    step = clip.speed / fps
-    end = clip.source_start + count * step
-    if clip.info is not None and clip.info.duration > 0:
-        end = min(end, clip.info.duration)
-    done = 0
+    A chunk is held as I420 frames; each becomes a fresh RGB frame, the same the RGB reader
+    would give, as it is handed out. Chunk sizes: see `reverse_chunks`."""
     last: np.ndarray | None = None
-    for n in reverse_chunks(count, chunk, overlap):
-        hi = end - done * step
-        lo = max(0.0, hi - n * step)  # before the source's start: fewer frames, padded below
-        frames: list[np.ndarray] = []
-        if round((hi - lo) / step) >= 1:
-            with open_video(
-                clip.source,  # type: ignore[arg-type]
-                size,
-                fps,
-                fit,  # type: ignore[arg-type]
-                background,
-                start=lo,
-                duration=hi - lo,
-                speed=clip.speed,
-                info=clip.info,
-                pixels="yuv601",
-            ) as reader:
-                frames = list(reader)
-        del frames[n:]
+    for window in reversed_windows(clip, count, size, fps):
+        n = window[0]
+        frames = decode_window(clip, window, size, fps, fit, background)
         pad = frames[0] if frames else last
         if pad is None:
             raise InputError("nothing to decode for the reversed segment", clip.label)
@@ -284,7 +307,6 @@ def _reversed_video(
         # listed several times and kept as `last`.
         frames[:0] = [pad] * (n - len(frames))
         last = frames[0]
-        done += n
         while frames:
             # Last first; popping frees each YUV frame as its RGB one goes out.
             yield cv2.cvtColor(frames.pop(), cv2.COLOR_YUV2RGB_I420)

@@ -3,7 +3,8 @@
 The still is fitted once to a canvas `MARGIN` times larger than the output; each frame is a
 sub-pixel `cv2.warpAffine` view into it, eased so the move starts and ends at rest. Zooms move
 between the whole enlarged still and a canvas-sized window of its centre; pans slide a
-canvas-sized window across it (pan-left: the picture moves to the left).
+canvas-sized window across it (pan-left: the picture moves to the left). `still_frame` makes
+any one of those frames on its own, for the preview's random access.
 """
 
 from __future__ import annotations
@@ -72,19 +73,63 @@ def still_frames(
         for _ in range(count):
             yield still.copy()  # the frame loop draws on its frames
         return
-    w, h = size
-    big = (_even(w * MARGIN), _even(h * MARGIN))
+    big = _enlarged(size)
     still = read_image(path, big, fit, background)
     for k in range(count):
-        p = k / (count - 1) if count > 1 else 0.0
-        z, cx, cy = view(size, big, motion, ease(1.0 - p if reverse else p))
-        # Output pixel centre (x + 0.5) maps to still pixel centre: x0 + z (x + 0.5) - 0.5.
-        x0, y0 = cx - z * w / 2.0, cy - z * h / 2.0
-        m = np.array([[z, 0.0, x0 + 0.5 * z - 0.5], [0.0, z, y0 + 0.5 * z - 0.5]])
-        yield cv2.warpAffine(
-            still,
-            m,
-            (w, h),
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        yield _moved(still, size, motion, _progress(k, count, reverse))
+
+
+def still_frame(
+    path: Path,
+    k: int,
+    count: int,
+    size: tuple[int, int],
+    fit: str,
+    background: tuple[int, int, int],
+    motion: str = "none",
+    reverse: bool = False,
+) -> np.ndarray:
+    """Frame `k` of `still_frames(path, count, ...)`, made without the frames before it.
+
+    Args:
+        path: the image file.
+        k: which frame, 0 to `count` - 1.
+        count: the clip's frames (the motion spans them all).
+        size: canvas (width, height).
+        fit: how the image fits the canvas (cover, contain, stretch).
+        background: padding colour for contain.
+        motion: "none" or one of MOTIONS.
+        reverse: play the motion backwards (a reversed segment).
+    """
+    if motion == "none":
+        return read_image(path, size, fit, background)
+    still = read_image(path, _enlarged(size), fit, background)
+    return _moved(still, size, motion, _progress(k, count, reverse))
+
+
+def _enlarged(size: tuple[int, int]) -> tuple[int, int]:
+    """The (even) size a moving still is fitted to: `MARGIN` times the canvas."""
+    return _even(size[0] * MARGIN), _even(size[1] * MARGIN)
+
+
+def _progress(k: int, count: int, reverse: bool) -> float:
+    """Eased progress of the move at frame `k` of `count`: at rest on the first and last."""
+    p = k / (count - 1) if count > 1 else 0.0
+    return ease(1.0 - p if reverse else p)
+
+
+def _moved(still: np.ndarray, size: tuple[int, int], motion: str, p: float) -> np.ndarray:
+    """The canvas-sized view into the enlarged `still` at eased progress `p`."""
+    w, h = size
+    big = (still.shape[1], still.shape[0])
+    z, cx, cy = view(size, big, motion, p)
+    # Output pixel centre (x + 0.5) maps to still pixel centre: x0 + z (x + 0.5) - 0.5.
+    x0, y0 = cx - z * w / 2.0, cy - z * h / 2.0
+    m = np.array([[z, 0.0, x0 + 0.5 * z - 0.5], [0.0, z, y0 + 0.5 * z - 0.5]])
+    return cv2.warpAffine(
+        still,
+        m,
+        (w, h),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )

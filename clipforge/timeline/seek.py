@@ -1,0 +1,181 @@
+"""One frame of one clip on its own (random access), for the preview's stills.
+
+Each function gives the very frame `frames.clip_frames` would give at that place, without the
+frames before it: a still's frame is computed directly, a video is decoded from shortly before
+the frame (a reversed one: the render's chunk that holds it), an image sequence or a list of
+frames is indexed as the render samples it.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from clipforge.errors import InputError
+from clipforge.frames import fit_frame
+from clipforge.media import open_video, read_image
+from clipforge.timeline.frames import (
+    MAX_MISSING_FRAMES,
+    decode_window,
+    own_frame,
+    reversed_windows,
+    source_indices,
+)
+from clipforge.timeline.plan import Clip
+from clipforge.timeline.sources import ImageSequence, as_indexed
+from clipforge.timeline.stills import still_frame
+
+LOOKBACK_SECONDS = 0.25
+"""Source seconds before a frame that its own decode starts at (at least two source frames):
+the frame on the render's tick is then among those decoded, whatever the source's rate."""
+
+
+def clip_frame(
+    clip: Clip,
+    k: int,
+    count: int,
+    size: tuple[int, int],
+    fps: float,
+    fit: str,
+    background: tuple[int, int, int],
+) -> np.ndarray:
+    """Frame `k` of `clip_frames(clip, count, ...)` (RGB), made without the frames before it.
+
+    Args:
+        clip: the clip (`Plan.clips` item).
+        k: which frame, 0 to `count` - 1.
+        count: the clip's frames (its span on the output, maybe trimmed).
+        size: canvas (width, height).
+        fps: output frame rate.
+        fit: cover, contain or stretch.
+        background: padding colour for contain.
+
+    Raises:
+        InputError: the source has fewer frames than the plan expects, or is a one-pass
+            iterable (a `FrameSource` of a generator), which has no frame k but in turn.
+    """
+    if clip.kind == "image":
+        return still_frame(
+            clip.source,  # type: ignore[arg-type]
+            k,
+            count,
+            size,
+            fit,
+            background,
+            clip.motion,
+            clip.reverse,
+        )
+    if clip.kind == "video":
+        if clip.reverse:
+            return _reversed_video_frame(clip, k, count, size, fps, fit, background)
+        return _video_frame(clip, k, size, fps, fit, background)
+    return _sampled_frame(clip, k, count, size, fps, fit, background)
+
+
+def _video_frame(
+    clip: Clip,
+    k: int,
+    size: tuple[int, int],
+    fps: float,
+    fit: str,
+    background: tuple[int, int, int],
+) -> np.ndarray:
+    """Frame `k` of a forward video clip, as the render's one decode of the clip gives it.
+
+    That decode shows at output frame k the latest source frame at or before source time
+    `source_start + k * speed / fps`. Seeking straight to that time would give the first frame
+    at or after it instead (a frame late between source frames: slow motion, other rates, an
+    `in` between frames), so the decode starts a few ticks earlier on the render's own grid
+    of ticks and the frame is taken on tick k.
+    """
+    step = clip.speed / fps  # source seconds per output frame
+    rate = clip.info.fps if clip.info is not None else 0.0
+    lookback = max(LOOKBACK_SECONDS, 2.0 / rate if rate > 0 else 0.0)
+    back = min(k, max(2, math.ceil(lookback / step)))
+    start = clip.source_start + (k - back) * step
+    with open_video(
+        clip.source,  # type: ignore[arg-type]
+        size,
+        fps,
+        fit,  # type: ignore[arg-type]
+        background,
+        start=start,
+        # To the clip's end, as the render's decode: the same frames near the source's end.
+        duration=clip.source_start + clip.source_duration - start,
+        speed=clip.speed,
+        info=clip.info,
+    ) as reader:
+        # Frame `back`; a source a frame or two short ends on its last, as the render repeats it.
+        last = collections.deque(itertools.islice(reader, back + 1), maxlen=1)
+    if not last:
+        raise InputError("decoded no frame", clip.label)
+    return last[0]
+
+
+def _reversed_video_frame(
+    clip: Clip,
+    k: int,
+    count: int,
+    size: tuple[int, int],
+    fps: float,
+    fit: str,
+    background: tuple[int, int, int],
+) -> np.ndarray:
+    """Frame `k` of a reversed video clip: the render's chunk that holds it, decoded alone
+    (`frames.reversed_windows`): the same chunk decoded the same way gives the same frames."""
+    done = 0
+    for window in reversed_windows(clip, count, size, fps):
+        n = window[0]
+        if k < done + n:
+            break
+        done += n
+    frames = decode_window(clip, window, size, fps, fit, background)
+    at = n - 1 - (k - done)  # a chunk plays last frame first
+    missing = n - len(frames)  # before the source's start: padded at the chunk's front
+    if at >= missing:
+        return cv2.cvtColor(frames[at - missing], cv2.COLOR_YUV2RGB_I420)
+    if frames:
+        return cv2.cvtColor(frames[0], cv2.COLOR_YUV2RGB_I420)
+    if done == 0:
+        raise InputError("nothing to decode for the reversed segment", clip.label)
+    # An empty chunk holds the picture the chunk before ended on.
+    return _reversed_video_frame(clip, done - 1, count, size, fps, fit, background)
+
+
+def _sampled_frame(
+    clip: Clip,
+    k: int,
+    count: int,
+    size: tuple[int, int],
+    fps: float,
+    fit: str,
+    background: tuple[int, int, int],
+) -> np.ndarray:
+    """Frame `k` of an image sequence or of frames from code, sampled by time as the render."""
+    source = clip.source
+    if isinstance(source, ImageSequence):
+        i = _sampled_index(clip, k, count, fps, source.fps, len(source.paths))
+        return read_image(source.paths[i], size, fit, background)
+    indexed = as_indexed(source.frames)  # type: ignore[union-attr]
+    if indexed is None:
+        raise InputError(
+            "frames from a one-pass iterable cannot be read at random; pass a list or array",
+            clip.label,
+        )
+    raw = indexed[_sampled_index(clip, k, count, fps, source.fps, len(indexed))]  # type: ignore[union-attr]
+    return own_frame(fit_frame(np.asarray(raw), size, fit, background), raw)
+
+
+def _sampled_index(
+    clip: Clip, k: int, count: int, fps: float, source_fps: float, length: int
+) -> int:
+    """The source frame the render shows at frame `k` of the clip (see `frames._indexed`)."""
+    wanted: Sequence[int] = source_indices(clip, count, fps, source_fps)
+    if max(wanted) >= length + MAX_MISSING_FRAMES:
+        raise InputError(f"has {length} frames; the timeline needs frame {max(wanted)}", clip.label)
+    return min(wanted[k], length - 1)

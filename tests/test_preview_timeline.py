@@ -1,0 +1,215 @@
+"""Preview stills over real inputs are the rendered video's frames: transitions, Ken Burns.
+
+A still is compared with the rendered MP4's frame at the same time, decoded back, by the PSNR of
+their luma: x264 is lossy and keeps colour at half resolution (4:2:0), so a sharp colour edge
+on an odd column (a slide between a red and a blue clip) is smeared in the video whatever the
+still. `frame_at` is compared with the render's own frame stream, frame by frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+import clipforge
+from clipforge.media import read_image
+from clipforge.preview import frame_number, render_stills
+from clipforge.spec import load_preset
+from clipforge.timeline import frame_at, plan_timeline, timeline_frames, total_frames
+from clipforge.timeline import frames as timeline_frames_module
+from tests.timeline_footage import (
+    BLUE,
+    RED,
+    SIZE,
+    H,
+    W,
+    body,
+    coded_pngs,
+    coded_video,
+    decode_all,
+    near,
+)
+
+FPS = 30
+CLOSE_DB = 38.0
+"""Luma PSNR of a still and the rendered frame it stands for: measured 43.5 dB and up (47.5 in
+the transitions). The old preview (the first clip only, stills unmoved) measured 6.5 to 28.4 dB
+at 0.6 to 0.9 s in these transitions, and 26 to 29 dB mid-move on a moving still."""
+
+
+def write_preset(folder: Path, body_yaml: str) -> Path:
+    path = folder / "preset.yaml"
+    path.write_text(
+        f"clipforge: 1\ncanvas: {{size: {W}x{H}, fps: {FPS}}}\n"
+        "output: {thumbnail: null, sidecar: false}\n" + body_yaml
+    )
+    return path
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR (dB) of the luma of two RGB frames."""
+    ya, yb = (cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2YUV)[..., 0] for f in (a, b))
+    mse = float(((ya.astype(np.float64) - yb) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * np.log10(255**2 / mse)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("preview_pair")
+    return coded_video(folder / "a.mp4", 30, RED), coded_video(folder / "b.mp4", 30, BLUE)
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory) -> Path:
+    """A 360x640 picture with detail everywhere (gradients and large checks), so any move shows."""
+    y, x = np.mgrid[0:640, 0:360]
+    img = np.empty((640, 360, 3), np.uint8)
+    img[..., 0] = 40 + x * 160 // 360
+    img[..., 1] = 40 + y * 160 // 640
+    img[..., 2] = np.where((x // 45 + y // 45) % 2, 200, 60)
+    path = tmp_path_factory.mktemp("preview_still") / "photo.png"
+    Image.fromarray(img).save(path)
+    return path
+
+
+def rendered(preset: Path, inputs: list[Path], out: Path) -> list[np.ndarray]:
+    clipforge.render(inputs, out, preset)
+    return decode_all(out, FPS)
+
+
+# Inputs of 30 frames with a 0.5 s transition: frames 15..29 are blended. 0.76 s is frame 22
+# (22.8 rounds to 23: the floor is what a player shows at 0.76 s).
+TIMES = (0.2, 0.6, 0.76, 0.9, 1.3)
+
+
+@pytest.mark.parametrize("kind", ["crossfade", "fade-black", "slide-left"])
+def test_stills_in_and_out_of_a_transition_are_the_rendered_frames(tmp_path, pair, kind):
+    preset = write_preset(tmp_path, f"timeline: {{transition: {{type: {kind}, seconds: 0.5}}}}\n")
+    frames = rendered(preset, list(pair), tmp_path / "out.mp4")
+    assert len(frames) == 45
+    for t, still in render_stills(preset, TIMES, inputs=list(pair), scale=1.0):
+        assert psnr(still, frames[frame_number(t, FPS)]) > CLOSE_DB, (kind, t)
+
+
+def test_a_crossfade_still_is_the_frame_on_screen_at_its_time(tmp_path, pair):
+    # The crossfade changes the picture every frame: the frame after is clearly another.
+    preset = write_preset(tmp_path, "timeline: {transition: {type: crossfade, seconds: 0.5}}\n")
+    frames = rendered(preset, list(pair), tmp_path / "out.mp4")
+    ((_, still),) = render_stills(preset, [0.76], inputs=list(pair), scale=1.0)
+    assert near(body(still), np.add(RED, BLUE) / 2)  # half way: (22 - 15 + 0.5) / 15
+    assert psnr(still, frames[22]) > CLOSE_DB
+    assert psnr(still, frames[23]) < CLOSE_DB - 10
+
+
+@pytest.mark.parametrize(
+    ("motion", "segments"),
+    [
+        ("zoom-in", ""),
+        ("pan-left", "  segments: [{input: 0, reverse: true}]\n"),
+    ],
+)
+def test_a_moving_still_is_previewed_as_rendered(tmp_path, photo, motion, segments):
+    preset = write_preset(
+        tmp_path, f"timeline:\n  still_seconds: 1.0\n  still_motion: {motion}\n{segments}"
+    )
+    frames = rendered(preset, [photo], tmp_path / "out.mp4")
+    assert len(frames) == 30
+    stills = dict(render_stills(preset, [0.0, 0.5, 0.9], inputs=[photo], scale=1.0))
+    for t, still in stills.items():
+        assert psnr(still, frames[frame_number(t, FPS)]) > CLOSE_DB, (motion, t)
+    # Mid-move the picture is not the unmoved still (what the old preview showed).
+    assert psnr(stills[0.5], read_image(photo, SIZE, "cover")) < CLOSE_DB - 6
+
+
+def test_frame_at_is_the_streamed_frame_for_stills_bit_for_bit(tmp_path, photo):
+    # Two stills (one reversed) moving, joined by a zoom: no decoder, so exactly the same.
+    flipped = tmp_path / "flipped.png"
+    Image.open(photo).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(flipped)
+    preset = load_preset(
+        write_preset(
+            tmp_path,
+            "timeline:\n  still_seconds: 0.7\n  still_motion: zoom-out\n"
+            "  segments: [{input: 1, reverse: true}]\n"
+            "  transition: {type: zoom, seconds: 0.3}\n",
+        )
+    )
+    plan = plan_timeline([photo, flipped], preset)
+    total = total_frames(plan, FPS)
+    assert total == 33
+    streamed = list(timeline_frames(plan, total, SIZE, FPS, "cover", (0, 0, 0)))
+    for n in range(total):
+        alone = frame_at(plan, n, SIZE, FPS, "cover", (0, 0, 0))
+        assert np.array_equal(alone, streamed[n]), n
+
+
+def test_frame_at_samples_sequences_and_frames_from_code_as_streamed(tmp_path):
+    # A folder of stills (a preview input like a video) reversed and faster, then frames from
+    # code at another rate: both sampled by time, bit for bit.
+    shots = coded_pngs(tmp_path / "shots", 20)
+    frames = [np.full((90, 160, 3), i * 10, np.uint8) for i in range(25)]
+    preset = load_preset(
+        write_preset(
+            tmp_path,
+            "timeline:\n  transition: {type: crossfade, seconds: 0.2}\n"
+            "  segments: [{input: 0, speed: 1.6, reverse: true}]\n",
+        )
+    )
+    plan = plan_timeline([shots, clipforge.FrameSource(frames, fps=25, duration=1.0)], preset)
+    assert [c.kind for c in plan.clips] == ["sequence", "frames"]
+    total = total_frames(plan, FPS)
+    streamed = list(timeline_frames(plan, total, SIZE, FPS, "cover", (0, 0, 0)))
+    for n in range(total):
+        assert np.array_equal(frame_at(plan, n, SIZE, FPS, "cover", (0, 0, 0)), streamed[n]), n
+
+
+def test_frame_at_decodes_the_render_s_source_frames(tmp_path, pair, monkeypatch):
+    # Slow motion from between two source frames, then a reversed clip decoded in chunks of
+    # 7 frames: a seek straight to the source time would land a frame late in both.
+    monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", W * H * 3 // 2 * 7)
+    preset = load_preset(
+        write_preset(
+            tmp_path,
+            "timeline:\n  transition: {type: wipe-left, seconds: 0.2}\n  segments:\n"
+            "    - {input: 0, in: 0.51, speed: 0.6}\n"
+            "    - {input: 1, in: 0.1, speed: 1.3, reverse: true}\n",
+        )
+    )
+    plan = plan_timeline(list(pair), preset)
+    total = total_frames(plan, FPS)
+    streamed = list(timeline_frames(plan, total, SIZE, FPS, "cover", (0, 0, 0)))
+    # Decoding is deterministic: the same source frame decodes to the same pixels.
+    for n in range(total):
+        alone = frame_at(plan, n, SIZE, FPS, "cover", (0, 0, 0))
+        assert np.array_equal(alone, streamed[n]), n
+
+
+def test_times_map_to_the_frame_on_screen():
+    assert frame_number(0.76, 30) == 22
+    assert frame_number(4.1, 30) == 123  # 4.1 * 30 is a rounding error under 123
+    assert frame_number(0.0, 24) == 0
+
+
+def test_preview_finds_a_lut_beside_its_preset_file_as_the_render_does(tmp_path: Path) -> None:
+    """The preview compiles its filters as the render does: a .cube next to the preset file."""
+    rows = "\n".join(
+        f"{1 - r / 2:.6f} {1 - g / 2:.6f} {1 - b / 2:.6f}"
+        for b in range(3)
+        for g in range(3)
+        for r in range(3)
+    )
+    (tmp_path / "invert.cube").write_text(f"LUT_3D_SIZE 3\n{rows}\n")
+    preset = tmp_path / "inverted.yaml"
+    preset.write_text(
+        "clipforge: 1\ncanvas: {size: 180x320}\nfilters:\n  - {type: lut, file: invert.cube}\n"
+    )
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("clipforge: 1\ncanvas: {size: 180x320}\n")
+    [(_, inverted)] = render_stills(preset, [1.0], scale=1.0)
+    [(_, original)] = render_stills(plain, [1.0], scale=1.0)
+    # An inverting table: each channel becomes 255 minus itself (up to the table's
+    # interpolation and the YUV round trip at sharp edges).
+    assert np.abs(inverted.astype(int) - (255 - original.astype(int))).mean() < 2
