@@ -115,10 +115,12 @@ def test_late_audio_that_fails_fails_the_file(tmp_path: Path) -> None:
     def audio() -> np.ndarray:
         raise ValueError("the mix broke")
 
-    with pytest.raises(ValueError, match="the mix broke"):
-        with VideoWriter(out, (W, H), 30, audio=audio) as writer:
-            for _ in range(60):
-                writer.write(bars_frame())
+    with (
+        pytest.raises(ValueError, match="the mix broke"),
+        VideoWriter(out, (W, H), 30, audio=audio) as writer,
+    ):
+        for _ in range(60):
+            writer.write(bars_frame())
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
