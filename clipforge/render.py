@@ -41,6 +41,7 @@ from clipforge.timeline import (
     plan_timeline,
     plays_as_decoded,
     timeline_frames,
+    total_frames,
 )
 
 Progress = Callable[[int, int], None]
@@ -144,13 +145,13 @@ def render(
         # cut_on_beat: the music's beats for the planned length, before anything is decoded.
         beats=lambda seconds: _beat_times(spec, seconds, roots, music_file),
     )
-    total_frames = max(1, round(plan.duration * fps))
+    frame_count = total_frames(plan, fps)  # as the preview counts them
     # A bad music file is refused before any video work starts; the mix is made meanwhile.
     check_audio_sources(spec, roots, music_file)
-    sound = _OnDemand(mix_audio, spec, plan, total_frames / fps, roots, music_file)
+    sound = _OnDemand(mix_audio, spec, plan, frame_count / fps, roots, music_file)
     try:
         return _render_frames(
-            spec, plan, delivery, sound, output, roots, total_frames, progress, draft, verify
+            spec, plan, delivery, sound, output, roots, frame_count, progress, draft, verify
         )
     except BaseException:
         # Not before the mix's own ffmpeg processes are done (a second or so; bounded all the
@@ -167,7 +168,7 @@ def _render_frames(
     sound: Future[AudioMix],
     output: str | Path,
     roots: list[Path],
-    total_frames: int,
+    frame_count: int,
     progress: Progress | None,
     draft: bool,
     verify: bool,
@@ -195,10 +196,10 @@ def _render_frames(
     # mask and the first sprites are made on the first frame, while the decoder starts.
     with writer:
         overlays = build_overlays(
-            spec, geometry, roots, duration=total_frames / fps, beats=lambda: sound.result().beats
+            spec, geometry, roots, duration=frame_count / fps, beats=lambda: sound.result().beats
         )
         frames = timeline_frames(
-            plan, total_frames, geometry.output_size, fps, fit, background, pixels
+            plan, frame_count, geometry.output_size, fps, fit, background, pixels
         )
         # closing: a failed encode still ends the decoders' ffmpeg processes right away. A
         # draft decodes its footage the cheap way (no deblocking, a fast scaler): see
@@ -222,7 +223,7 @@ def _render_frames(
                 writer.write(frame, recycle=pool.give if pool else None)
                 done += 1
                 if progress:
-                    progress(done, total_frames)
+                    progress(done, frame_count)
     # Side files only once the MP4 is in place; a draft is not held to the profile's size.
     delivered = delivery.finish()
     report = None
