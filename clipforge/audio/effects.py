@@ -37,6 +37,29 @@ def effects_track(
         InputError: An effect's file is missing, not audio or unreadable; the message names the
             file and the key (`audio.effects[i].file`).
     """
+    pieces = effect_pieces(effects, n, find, rate)
+    if pieces is None:
+        return None
+    out = np.zeros((n, 2), np.float32)
+    for first, piece in pieces:
+        out[first : first + len(piece)] += piece
+    return out
+
+
+def effect_pieces(
+    effects: Sequence[Any],
+    n: int,
+    find: Callable[[str], Path],
+    rate: int = RATE,
+) -> list[tuple[int, np.ndarray]] | None:
+    """`effects_track` without its silence: (first sample, float32 (m, 2)) for each stretch
+    of the track where effects sound, overlapping effects summed as the track sums them.
+
+    Effects last a second or two: this is what of a clip-long track is not zeros.
+
+    Raises:
+        InputError: As `effects_track`.
+    """
     if not effects:
         return None
     # Each file once (the first effect using it names it in errors), decoded side by side.
@@ -47,7 +70,7 @@ def effects_track(
     with ThreadPoolExecutor(max_workers=4) as pool:
         jobs = {path: pool.submit(_decode, path, i, rate) for path, i in first_use.items()}
         sounds = {path: job.result() for path, job in jobs.items()}
-    out = np.zeros((n, 2), np.float32)
+    placed = []  # (first, the effect at its volume), in the effects' order
     for i, (effect, path) in enumerate(zip(effects, paths, strict=True)):
         first = samples(effect.at, rate)
         if first >= n:
@@ -56,8 +79,33 @@ def effects_track(
             )
             continue
         sound = sounds[path][: n - first]
-        out[first : first + len(sound)] += sound * np.float32(db_to_gain(effect.volume))
-    return out
+        placed.append((first, sound * np.float32(db_to_gain(effect.volume))))
+    return [_sum(group) for group in _overlapping(placed)]
+
+
+def _overlapping(
+    placed: list[tuple[int, np.ndarray]],
+) -> list[list[tuple[int, np.ndarray]]]:
+    """`placed` sounds in groups that overlap one another, each group in the given order."""
+    spans = sorted(range(len(placed)), key=lambda i: placed[i][0])
+    groups: list[list[int]] = []
+    end = -1
+    for i in spans:
+        first, sound = placed[i]
+        if first >= end:
+            groups.append([])
+        groups[-1].append(i)
+        end = max(end, first + len(sound))
+    return [[placed[i] for i in sorted(group)] for group in groups]
+
+
+def _sum(group: list[tuple[int, np.ndarray]]) -> tuple[int, np.ndarray]:
+    """The sounds of a group on one stretch from zeros, added in order as onto the track."""
+    first = min(at for at, _ in group)
+    out = np.zeros((max(at + len(s) for at, s in group) - first, 2), np.float32)
+    for at, sound in group:
+        out[at - first : at - first + len(sound)] += sound
+    return first, out
 
 
 def _find(find: Callable[[str], Path], ref: str, index: int) -> Path:

@@ -12,6 +12,12 @@ by a polyphase FIR (12 taps per phase, numpy convolutions), then its largest mag
 Normalising is a gain to the target followed by a look-ahead true-peak limiter, since a
 typical song brought to -14 LUFS peaks above -1 dBTP. The limiter's ceiling sits 1 dB below
 the promised -1 dBTP because the AAC encoder adds overshoot of its own.
+
+Every stage works a piece at a time (the envelope 65536 samples, limiter and gain 2.7 s), with
+the look-ahead, running maximum and running sums carried across pieces, so the results are
+those of the whole-clip formulas to the bit while the working arrays stay a few MiB; what
+grows with the clip is the float32 envelope (11.5 MB a minute) `normalize` keeps between its
+rounds.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import math
 import re
 import threading
 import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from clipforge.audio.mix import RATE, db_to_gain, samples, window_max
+from clipforge.audio.mix import RATE, db_to_gain, kaiser_lowpass, samples, window_max
 from clipforge.errors import RenderError
 from clipforge.media.ffmpeg import FFmpegProcess
 
@@ -71,13 +79,24 @@ _LOUDNESS_LINE = re.compile(rb"lavfi\.r128\.I=(-?[0-9.]+|-?inf|nan)")
 _EBUR128 = "ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I:file='pipe\\:1'"
 
 
-def _feed(proc: FFmpegProcess, pcm: memoryview) -> None:
-    """Write all of `pcm` to ffmpeg's stdin and close it (the reader's guard times both)."""
-    with contextlib.suppress(OSError):  # ffmpeg died: its exit status tells why
-        stdin = proc.stdin
-        while pcm:
-            pcm = pcm[stdin.write(pcm) :]
-        stdin.close()
+def _feed(proc: FFmpegProcess, pieces: Iterable[np.ndarray], failed: list[BaseException]) -> None:
+    """Write `pieces` (float32 arrays, made as they are written) to ffmpeg's stdin and close it.
+
+    An error making a piece is kept in `failed` for the caller: ffmpeg then sees the input end
+    early, and its figure must not be taken for the whole sound's.
+    """
+    try:
+        with contextlib.suppress(OSError):  # ffmpeg died: its exit status tells why
+            stdin = proc.stdin
+            for piece in pieces:
+                pcm = memoryview(np.ascontiguousarray(piece, dtype="<f4").reshape(-1)).cast("B")
+                while pcm:
+                    pcm = pcm[stdin.write(pcm) :]
+    except BaseException as exc:  # handed to the caller's thread
+        failed.append(exc)
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
 
 
 def measure_loudness(sound: np.ndarray, rate: int = RATE) -> float:
@@ -101,18 +120,32 @@ def measure_loudness(sound: np.ndarray, rate: int = RATE) -> float:
     need = samples(BLOCK, rate) + 1
     if len(arr) < need:
         arr = np.tile(arr, (int(np.ceil(need / len(arr))), 1))
-    pcm = memoryview(np.ascontiguousarray(arr, dtype="<f4").reshape(-1)).cast("B")
-    channels = str(arr.shape[1])
-    args = ["-nostats", "-v", "error", "-f", "f32le", "-ar", str(int(rate)), "-ac", channels]
+    return _ebur128([arr], arr.shape[1], rate)
+
+
+def _measure_pieces(pieces: Iterator[np.ndarray], n: int, channels: int, rate: int) -> float:
+    """`measure_loudness` of the n-sample sound made of `pieces`, never all held at once
+    (only a sound too short to be measured as it is, or of more than two channels, is)."""
+    if n < samples(BLOCK, rate) + 1 or channels > 2:
+        return measure_loudness(np.concatenate(list(pieces)), rate)
+    return _ebur128(pieces, channels, rate)
+
+
+def _ebur128(pieces: Iterable[np.ndarray], channels: int, rate: int) -> float:
+    """Integrated loudness of the float32 pieces, one after the other, by ffmpeg's ebur128."""
+    args = ["-nostats", "-v", "error", "-f", "f32le", "-ar", str(int(rate)), "-ac", str(channels)]
     args += ["-i", "pipe:0", "-af", _EBUR128, "-f", "null", "-"]
+    failed: list[BaseException] = []
     # Samples in on stdin (from a thread), figures out on stdout: neither pipe can fill up
     # while the other waits. (subprocess.run would write the input 4 KiB at a time.)
     with FFmpegProcess(args, stdin=True, stdout=True, io_timeout=60.0) as proc:
-        feeder = threading.Thread(target=_feed, args=(proc, pcm), daemon=True)
+        feeder = threading.Thread(target=_feed, args=(proc, pieces, failed), daemon=True)
         feeder.start()
         with proc.guard():
             out = proc.stdout.read()
         feeder.join()
+        if failed:
+            raise failed[0]
         rc = proc.wait(60.0)
         if rc != 0 or proc.timed_out:
             raise RenderError(f"ffmpeg's ebur128 failed (exit {rc}): {proc.stderr_text()}")
@@ -123,19 +156,15 @@ def measure_loudness(sound: np.ndarray, rate: int = RATE) -> float:
     return value if math.isfinite(value) and value > SILENCE + 0.005 else -math.inf
 
 
-def _kaiser_lowpass(taps: int, cutoff: float, beta: float) -> np.ndarray:
-    """A Kaiser-windowed sinc low-pass with unit DC gain; `cutoff` relative to Nyquist (what
-    scipy.signal.firwin(taps, cutoff, window=("kaiser", beta)) designs)."""
-    m = np.arange(taps) - (taps - 1) / 2.0
-    h = cutoff * np.sinc(cutoff * m) * np.kaiser(taps, beta)
-    return h / h.sum()
-
-
 # 4x interpolator: a Kaiser-windowed sinc, 12 taps per phase (as BS.1770-4's example filter),
 # gain 4 to make up for the zeros stuffed between samples.
-_INTERPOLATOR = OVERSAMPLE * _kaiser_lowpass(12 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, 6.0)
+_INTERPOLATOR = OVERSAMPLE * kaiser_lowpass(12 * OVERSAMPLE + 1, 1.0 / OVERSAMPLE, 6.0)
 _INTERPOLATOR = _INTERPOLATOR.astype(np.float32)
-_CHUNK = 1 << 16  # samples per product: ~3 MiB of windows at a time
+_CHUNK = 1 << 16  # envelope samples per product: 1 MiB of oversampled points at a time
+_PIECE = 1 << 17
+"""Samples per piece of the limiter and gain stages (2.7 s at 48 kHz): their float64 working
+arrays stay about 1 MiB each whatever the clip's length."""
+_MARK_BLOCK = samples(0.05)  # blocks whose true peak `normalize` checks after limiting
 
 
 def _polyphase(start: int) -> tuple[int, np.ndarray]:
@@ -168,33 +197,72 @@ def true_peak_envelope(sound: np.ndarray) -> np.ndarray:
     reconstructed waveform reaches near that sample. The sound is taken to go on past both
     ends as their mirror image, not to stop dead: a clip's ends are faded before it is played,
     so the filter's ringing on a step there would be a peak nobody hears.
+
+    Worked out _CHUNK samples at a time, from the sound itself (no padded copy of it).
     """
     arr = np.asarray(sound, dtype=np.float32)
-    if not len(arr):
-        return np.zeros(0, np.float32)
-    padded = np.pad(arr, ((_PAD, _PAD), (0, 0)), mode="reflect" if len(arr) > 1 else "edge")
-    n = len(arr)
-    envelope = np.zeros(n, np.float32)
-    # Polyphase interpolation with a fixed FIR (designed once), trimmed of its delay: the
-    # oversampled point k = _START + 4 i + c (c = 0..3 after sample i) is phase k % 4 of the
-    # filter run over the input at position k // 4; all four are one small (window, 4) matrix
-    # applied to a sliding window of the input, one product per chunk.
-    first, kernel = _FIRST, _KERNEL
-    width = len(kernel)
-    for channel in range(padded.shape[1]):
-        x = padded[:, channel]
-        for lo in range(0, n, _CHUNK):
-            count = min(_CHUNK, n - lo)
-            window = x[first + lo : first + lo + count + width - 1]
-            rows = np.ascontiguousarray(sliding_window_view(window, width))  # (count, width)
+    envelope = np.empty(len(arr), np.float32)
+    source = _Mirrored(arr)
+    for lo in range(0, len(arr), _CHUNK):
+        source.envelope(lo, envelope[lo : lo + _CHUNK])
+    return envelope
+
+
+class _Mirrored:
+    """A (n, channels) sound that goes on past both ends as its mirror image (np.pad's
+    "reflect"; a single sample repeats), read a window at a time for the interpolator."""
+
+    def __init__(self, arr: np.ndarray) -> None:
+        self.arr = arr
+        # The interpolator reaches 6 samples either side, mirrored once at an end; a sound of
+        # under 0.6 ms could need more than one bounce and is padded whole (it costs nothing).
+        self.offset = -_PAD
+        if 0 < len(arr) <= 2 * _PAD:
+            self.arr = np.pad(
+                arr, ((_PAD, _PAD), (0, 0)), mode="reflect" if len(arr) > 1 else "edge"
+            )
+            self.offset = 0
+
+    def window(self, channel: int, start: int, stop: int) -> np.ndarray:
+        """Samples start..stop of one channel of the padded sound (index _PAD is sample 0)."""
+        x = self.arr[:, channel]
+        lo, hi = start + self.offset, stop + self.offset
+        if lo >= 0 and hi <= len(x):
+            return x[lo:hi]
+        index = np.abs(np.arange(lo, hi))  # mirrored at sample 0 ...
+        last = len(x) - 1
+        return x[np.where(index > last, 2 * last - index, index)]  # ... and at the last one
+
+    def envelope(self, lo: int, out: np.ndarray) -> None:
+        """Entries lo .. lo + len(out) of the sound's `true_peak_envelope`, into `out`.
+
+        Polyphase interpolation with a fixed FIR (designed once), trimmed of its delay: the
+        oversampled point k = _START + 4 i + c (c = 0..3 after sample i) is phase k % 4 of the
+        filter run over the padded input at position k // 4; all four are one small (window, 4)
+        matrix applied to a sliding window of the input. An entry depends only on the samples
+        around it, so any piece of the envelope comes out as the whole one has it.
+        """
+        width = len(_KERNEL)
+        out.fill(0.0)
+        for channel in range(self.arr.shape[1]):
+            x = self.window(channel, _FIRST + lo, _FIRST + lo + len(out) + width - 1)
+            rows = sliding_window_view(np.ascontiguousarray(x), width)  # (count, width)
             # einsum's own loops, not BLAS: OpenBLAS called from this (background) thread
             # while another thread also uses it was seen to hang.
-            points = np.einsum("wc,nw->cn", kernel, rows)  # (4, count)
+            points = np.einsum("wc,nw->cn", _KERNEL, rows)  # (4, count)
             np.abs(points, out=points)
-            part = envelope[lo : lo + count]
             for column in points:
-                np.maximum(part, column, out=part)
-    return envelope
+                np.maximum(out, column, out=out)
+
+    def peak(self, first: int, last: int) -> float:
+        """The largest entry of the envelope from sample `first` up to `last`."""
+        peak = 0.0
+        part = np.empty(min(_CHUNK, max(0, last - first)), np.float32)
+        for lo in range(first, last, _CHUNK):
+            out = part[: min(_CHUNK, last - lo)]
+            self.envelope(lo, out)
+            peak = max(peak, float(out.max()))
+        return peak
 
 
 def true_peak(sound: np.ndarray, where: np.ndarray | None = None) -> float:
@@ -202,24 +270,32 @@ def true_peak(sound: np.ndarray, where: np.ndarray | None = None) -> float:
 
     Args:
         sound: float samples, (n, channels).
-        where: Optional (n,) mask: measure only 0.05 s blocks holding a marked sample (each
-            oversampled with a margin, so the result there is exact); -inf if none is marked.
+        where: Optional (n,) mask: measure only 0.05 s blocks holding a marked sample (exact
+            there: the envelope of a sample depends only on the 6 samples either side); -inf
+            if none is marked.
     """
     arr = np.asarray(sound, dtype=np.float32)
     if where is None:
-        peak = float(true_peak_envelope(arr).max()) if len(arr) else 0.0
+        peak = _Mirrored(arr).peak(0, len(arr))
     else:
-        peak = 0.0
-        block, margin = samples(0.05), 64
-        marked = np.flatnonzero(np.bincount(np.flatnonzero(where) // block, minlength=1))
-        # Runs of neighbouring blocks are measured in one go.
-        runs = np.split(marked, np.flatnonzero(np.diff(marked) > 1) + 1) if len(marked) else []
-        for run in runs:
-            first, last = run[0] * block, min(len(arr), (run[-1] + 1) * block)
-            lo, hi = max(0, first - margin), min(len(arr), last + margin)
-            # The margin keeps the filter's ringing at the cut ends out of the block measured.
-            envelope = true_peak_envelope(arr[lo:hi])[first - lo : last - lo]
-            peak = max(peak, float(envelope.max()))
+        block = samples(0.05)
+        marked = np.zeros(-(-len(arr) // block), bool)
+        marked[np.flatnonzero(where) // block] = True
+        peak = _blocks_peak(arr, marked, block)
+    return _to_db(peak)
+
+
+def _blocks_peak(arr: np.ndarray, marked: np.ndarray, block: int) -> float:
+    """The largest true-peak envelope entry of `arr` in the marked blocks of `block` samples."""
+    source = _Mirrored(arr)
+    edges = np.flatnonzero(np.diff(marked, prepend=False, append=False))
+    # Runs of neighbouring blocks are measured in one go.
+    runs = edges.reshape(-1, 2) * block
+    return max((source.peak(lo, min(hi, len(arr))) for lo, hi in runs), default=0.0)
+
+
+def _to_db(peak: float) -> float:
+    """A magnitude in dB; -inf for 0."""
     return 20.0 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -230,49 +306,97 @@ def limiter_gain(envelope: np.ndarray, ceiling: float = CEILING, rate: int = RAT
     the look-ahead again: it starts going down 2 ms before a peak, is at least what the peak
     needs when it arrives, and never steps.
     """
-    # In place where it can be: a minute of sound is 2.9 M samples, 23 MB per float64 array,
-    # and this runs beside the first frames of the render.
+    env = np.asarray(envelope)
+    gain = np.empty(len(env), np.float32)
+    for lo, piece in _limiter(lambda a, b: env[a:b], len(env), ceiling, rate):
+        gain[lo : lo + len(piece)] = piece
+    return gain
+
+
+def _limiter(
+    envelope: Callable[[int, int], np.ndarray], n: int, ceiling: float, rate: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """`limiter_gain` of an n-sample envelope, _PIECE samples at a time: (start, float32 gains).
+
+    `envelope(lo, hi)` gives entries lo..hi. Each piece reads the look-ahead past its end for
+    the hold, and takes the release's running maximum and the attack's running sum over from
+    the piece before (a running sum started again would round differently): the gains are
+    those of the whole-clip formulas to the bit, in float64 arrays of a piece's length.
+    """
+    width = max(1, samples(LOOKAHEAD, rate))
+    step = RELEASE_DB_PER_SECOND / rate
+    top = -math.inf  # the release's running maximum so far
+    sums = np.zeros(1)  # the attack's running sums c[lo - width + 1 .. lo]; c[0] = 0
+    for lo in range(0, n, _PIECE):
+        hi = min(n, lo + _PIECE)
+        ahead = envelope(lo, min(n, hi + width - 1))
+        if _at_rest(ahead, ceiling, top <= lo * step, sums):
+            # What the formulas below give exactly then (x + 0 and x - x are exact): 0 dB.
+            top = max(top, (hi - 1) * step)
+            sums = np.full(len(sums) + hi - lo, sums[-1])[-width:]
+            yield lo, np.ones(hi - lo, np.float32)
+            continue
+        # Hold: the largest need in [i, i + width).
+        held = _forward_max(_need(ahead, ceiling), width)[: hi - lo]
+        del ahead
+        # Release: y[i] = max(held[i], y[i-1] - step), done as a running max of held[k] + k*step.
+        ramp = np.arange(lo, hi, dtype=np.float64)
+        ramp *= step
+        held += ramp
+        np.maximum.accumulate(held, out=held)
+        np.maximum(held, top, out=held)
+        top = float(held[-1])
+        held -= ramp
+        del ramp
+        # Attack: mean over (i - width, i] (what of it lies inside the sound); every term there
+        # covers sample i, so no peak escapes. The running sums c_i = c_(i-1) + released_(i-1)
+        # are taken in order from the last one carried over: here c[j] is c_(lo - carried + j).
+        carried = len(sums) - 1
+        c = np.concatenate([sums[:-1], np.cumsum(np.concatenate([sums[-1:], held]))])
+        del held
+        sums = c[-width:]
+        yield lo, _attack(c, carried, lo, width)
+
+
+def _at_rest(ahead: np.ndarray, ceiling: float, released: bool, sums: np.ndarray) -> bool:
+    """Whether a piece of the limiter is all 0 dB: nothing in it or its look-ahead (`ahead`)
+    over the ceiling, the release over before it (`released`) and its attack window behind it
+    with nothing to average (the running sums carried over all equal)."""
+    # The need rises with the envelope: none at the largest entry is none anywhere.
+    return (
+        released
+        and not _need(ahead.max(keepdims=True), ceiling)[0]
+        and bool(np.all(sums == sums[-1]))
+    )
+
+
+def _need(envelope: np.ndarray, ceiling: float) -> np.ndarray:
+    """Gain reduction (dB, >= 0, float64) that brings each envelope entry to `ceiling`."""
     need = envelope.astype(np.float64)
     with np.errstate(divide="ignore"):
         np.log10(need, out=need)
     need *= 20.0
     need -= ceiling
-    np.maximum(need, 0.0, out=need)
-    if not need.any():
-        return np.ones(len(envelope), np.float32)
-    n = len(need)
-    width = max(1, samples(LOOKAHEAD, rate))
-    # Hold: the largest need in [i, i + width).
-    held = _forward_max(need, width)
-    del need
-    # Release: y[i] = max(held[i], y[i-1] - step), done as a running max of held[k] + k*step.
-    ramp = np.arange(n, dtype=np.float64)
-    ramp *= RELEASE_DB_PER_SECOND / rate
-    held += ramp
-    np.maximum.accumulate(held, out=held)
-    held -= ramp
-    del ramp
-    # Attack: mean over (i - width, i] (what of it lies inside the sound); every term there
-    # covers sample i, so no peak escapes.
-    c = np.empty(n + 1)
-    c[0] = 0.0
-    np.cumsum(held, out=c[1:])
-    del held
-    smooth = np.empty(n)
-    head = min(width - 1, n)  # the first samples average over what there is before them
-    smooth[:head] = c[1 : head + 1] / np.arange(1, head + 1)
-    np.subtract(c[width:], c[: n + 1 - width], out=smooth[head:])
+    return np.maximum(need, 0.0, out=need)
+
+
+def _attack(c: np.ndarray, carried: int, lo: int, width: int) -> np.ndarray:
+    """The gains of samples lo, lo + 1, ... as float32 factors: the released reduction (dB)
+    averaged over (i - width, i], from its running sums c (c[carried + k] is the sum before
+    sample lo + k; `carried` sums before that, up to width - 1)."""
+    count = len(c) - carried - 1
+    smooth = np.empty(count)
+    # The clip's first samples average over what there is before them.
+    head = min(count, max(0, width - 1 - lo))
+    if head:
+        ahead = c[carried + 1 : carried + 1 + head]
+        smooth[:head] = ahead / np.arange(lo + 1, lo + head + 1)
+    start = carried + 1 + head
+    np.subtract(c[start:], c[start - width : len(c) - width], out=smooth[head:])
     smooth[head:] /= width
-    del c
     smooth *= -1.0 / 20.0
     np.power(10.0, smooth, out=smooth)
     return smooth.astype(np.float32)
-
-
-def limit(sound: np.ndarray, ceiling: float = CEILING, rate: int = RATE) -> np.ndarray:
-    """`sound` with its true peaks held under `ceiling` dBTP (unchanged where already below)."""
-    gain = limiter_gain(true_peak_envelope(sound), ceiling, rate)
-    return (sound * gain[:, None]).astype(np.float32)
 
 
 def normalize(
@@ -280,8 +404,13 @@ def normalize(
     target: float | None,
     rate: int = RATE,
     ceiling: float = CEILING,
+    *,
+    inplace: bool = False,
 ) -> np.ndarray:
     """Bring `sound` to `target` LUFS with true peaks at most `ceiling` dBTP.
+
+    Besides the result, the work holds one float32 envelope of n samples and pieces of a few
+    seconds: the limited sound is made piece by piece as ffmpeg measures it.
 
     Args:
         sound: float32 (n, channels).
@@ -289,31 +418,71 @@ def normalize(
             over the ceiling are limited, where they would otherwise clip).
         rate: Sample rate.
         ceiling: True-peak ceiling, dBTP.
+        inplace: Change `sound` itself (float32, C-contiguous, writeable) and return it,
+            rather than a copy.
 
     Returns:
         float32 samples, the same shape. Silence stays silence.
+
+    Raises:
+        ValueError: `inplace` with a sound that is not a writeable C-contiguous float32 array.
     """
-    arr = np.asarray(sound, dtype=np.float32)
-    envelope = true_peak_envelope(arr)
-    loudness = measure_loudness(arr, rate) if target is not None else -math.inf
+    if inplace:
+        arr = sound
+        if not (
+            isinstance(arr, np.ndarray)
+            and arr.dtype == np.float32
+            and arr.flags.c_contiguous
+            and arr.flags.writeable
+        ):
+            raise ValueError("normalize(inplace=True) needs a writeable C-contiguous float32 array")
+    else:
+        arr = np.array(sound, dtype=np.float32, order="C")
+    # ffmpeg measures the loudness while the envelope is worked out here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        measured = pool.submit(measure_loudness, arr, rate) if target is not None else None
+        envelope = true_peak_envelope(arr)
+        loudness = measured.result() if measured is not None else -math.inf
     aim = target if target is not None and math.isfinite(loudness) else None
     gain_db = aim - loudness if aim is not None else 0.0
     top = float(envelope.max()) if len(envelope) else 0.0
     if top * db_to_gain(gain_db) <= db_to_gain(ceiling):
         # No peak to limit: a plain gain, so the loudness is exactly the aim.
-        return (arr * np.float32(db_to_gain(gain_db))).astype(np.float32)
-    # The limiter takes loudness off the peaks, the more the harder it works: find the gain
-    # whose limited result meets the aim by the secant method (loudness rises with gain).
-    # The unscaled sound is the first point: its loudness at 0 dB of gain.
-    tried: list[tuple[float, float]] = [(0.0, loudness)] if aim is not None else []
-    for _ in range(MAX_ROUNDS):
-        g = db_to_gain(gain_db)
-        curve = g * limiter_gain(envelope * g, ceiling, rate)
-        out = arr * curve[:, None]
-        if aim is None:
-            break
-        reached = measure_loudness(out, rate)
-        if abs(aim - reached) < TOLERANCE:
+        arr *= np.float32(db_to_gain(gain_db))
+        return arr
+    if aim is not None:
+        gain_db = _limited_gain(arr, envelope, loudness, aim, gain_db, rate, ceiling)
+    marked = _apply_limited(arr, envelope, gain_db, rate, ceiling)
+    del envelope
+    # The gain curve moves the oversampled waveform by a hair: check the real thing where it
+    # comes within 0.5 dB of the ceiling (elsewhere the smooth gain times the input's envelope
+    # bounds it).
+    excess = _to_db(_blocks_peak(arr, marked, _MARK_BLOCK)) - ceiling
+    if excess > 0:
+        arr *= np.float32(db_to_gain(-excess))
+    return arr
+
+
+def _limited_gain(
+    arr: np.ndarray,
+    envelope: np.ndarray,
+    loudness: float,
+    aim: float,
+    gain_db: float,
+    rate: int,
+    ceiling: float,
+) -> float:
+    """The gain (dB) whose limited result meets `aim`, or the last one tried.
+
+    The limiter takes loudness off the peaks, the more the harder it works: the gain is found
+    by the secant method (loudness rises with gain), the unscaled sound (`loudness` at 0 dB)
+    the first point. Each try is measured as it is made, a piece at a time.
+    """
+    tried = [(0.0, loudness)]
+    for attempt in range(MAX_ROUNDS):
+        pieces = (piece for _, piece in _limited(arr, envelope, gain_db, rate, ceiling))
+        reached = _measure_pieces(pieces, len(arr), arr.shape[1], rate)
+        if abs(aim - reached) < TOLERANCE or attempt == MAX_ROUNDS - 1:
             break
         tried.append((gain_db, reached))
         if tried[-1][1] != tried[-2][1]:
@@ -322,13 +491,38 @@ def normalize(
             gain_db = g1 + (aim - l1) / slope
         else:
             gain_db += aim - reached
-    # The gain curve moves the oversampled waveform by a hair: check the real thing where it
-    # comes within 0.5 dB of the ceiling (elsewhere the smooth gain times the input's envelope
-    # bounds it).
-    excess = true_peak(out, where=envelope * curve >= db_to_gain(ceiling - 0.5)) - ceiling
-    if excess > 0:
-        out = out * np.float32(db_to_gain(-excess))
-    return out.astype(np.float32)
+    return gain_db
+
+
+def _limited(
+    arr: np.ndarray, envelope: np.ndarray, gain_db: float, rate: int, ceiling: float
+) -> Iterator[tuple[int, np.ndarray]]:
+    """`arr` at `gain_db` through the limiter, a piece at a time: (start, float32 samples)."""
+    for lo, curve in _curve(envelope, gain_db, rate, ceiling):
+        yield lo, arr[lo : lo + len(curve)] * curve[:, None]
+
+
+def _curve(
+    envelope: np.ndarray, gain_db: float, rate: int, ceiling: float
+) -> Iterator[tuple[int, np.ndarray]]:
+    """The gain and the limiter's reduction together, a piece at a time: (start, float32)."""
+    g = db_to_gain(gain_db)
+    for lo, gain in _limiter(lambda a, b: envelope[a:b] * g, len(envelope), ceiling, rate):
+        yield lo, g * gain
+
+
+def _apply_limited(
+    arr: np.ndarray, envelope: np.ndarray, gain_db: float, rate: int, ceiling: float
+) -> np.ndarray:
+    """Apply gain and limiter to `arr` in place; the (blocks,) mask of _MARK_BLOCK-sample
+    blocks where the input's envelope under the gain comes within 0.5 dB of the ceiling."""
+    near = db_to_gain(ceiling - 0.5)
+    marked = np.zeros(-(-len(arr) // _MARK_BLOCK), bool)
+    for lo, curve in _curve(envelope, gain_db, rate, ceiling):
+        hi = lo + len(curve)
+        arr[lo:hi] *= curve[:, None]
+        marked[(np.flatnonzero(envelope[lo:hi] * curve >= near) + lo) // _MARK_BLOCK] = True
+    return marked
 
 
 def _forward_max(x: np.ndarray, width: int) -> np.ndarray:

@@ -6,8 +6,6 @@ summed, so nothing clips before the final loudness stage limits the peaks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 RATE = 48000
@@ -51,15 +49,6 @@ def stereo(track: np.ndarray) -> np.ndarray:
     return np.repeat(arr, 2, axis=1) if arr.shape[1] == 1 else arr
 
 
-def mix(tracks: Sequence[np.ndarray | None], n: int) -> np.ndarray:
-    """Sum the tracks (each cut or padded to n samples; None is silence), unclipped."""
-    out = np.zeros((n, 2), np.float32)
-    for track in tracks:
-        if track is not None:
-            out += fit_length(track, n)
-    return out
-
-
 def window_max(x: np.ndarray, width: int) -> np.ndarray:
     """Max of a non-negative x over [i, i + width) (what lies past the end counts as 0).
 
@@ -83,3 +72,11 @@ def window_max(x: np.ndarray, width: int) -> np.ndarray:
     # start to i + width - 1.
     result = suffix.ravel()[:n]
     return np.maximum(result, prefix[width - 1 : width - 1 + n], out=result)
+
+
+def kaiser_lowpass(taps: int, cutoff: float, beta: float) -> np.ndarray:
+    """A Kaiser-windowed sinc low-pass with unit DC gain; `cutoff` relative to Nyquist (what
+    scipy.signal.firwin(taps, cutoff, window=("kaiser", beta)) designs)."""
+    m = np.arange(taps) - (taps - 1) / 2.0
+    h = cutoff * np.sinc(cutoff * m) * np.kaiser(taps, beta)
+    return h / h.sum()

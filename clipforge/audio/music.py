@@ -66,8 +66,12 @@ def music_excerpt(
     song = decode_audio(path, rate, 2, duration=rest / rate, info=info)
     if not len(song):
         return fit_length(head, n)
-    repeats = int(np.ceil(rest / len(song)))
-    return fit_length(np.concatenate([head, *([song] * repeats)]), n)
+    out = np.empty((n, 2), np.float32)
+    out[: len(head)] = head
+    # Laid into the clip-long array: no longer one to cut down.
+    for at in range(len(head), n, len(song)):
+        out[at : at + len(song)] = song[: n - at]
+    return out
 
 
 def music_track(
@@ -90,6 +94,14 @@ def music_track(
     """
     excerpt = music_excerpt(path, start, seconds, loop, rate, file_key=file_key)
     track = excerpt.copy()
+    shape_music(track, fade_in, fade_out, volume, rate)
+    return excerpt, track
+
+
+def shape_music(
+    track: np.ndarray, fade_in: float, fade_out: float, volume: float, rate: int = RATE
+) -> None:
+    """Turn a `music_excerpt` into the track as mixed, in place: linear fades, then its volume
+    (dB)."""
     apply_fades(track, fade_in, fade_out, rate)
     track *= np.float32(db_to_gain(volume))
-    return excerpt, track

@@ -93,42 +93,68 @@ def lay_out(
         float32 (n, 2) track.
     """
     out = np.zeros((n, 2), np.float32)
-    # Ends rounded from the exact end time: pieces laid end to end neither gap nor overlap.
-    spans = [
-        (samples(start, rate), samples(start + duration, rate) - samples(start, rate))
-        for start, duration, _ in pieces
-    ]
-    declick = samples(DECLICK, rate)
+    spans = _spans([(start, duration) for start, duration, _ in pieces], rate)
     for i, (_, _, sound) in enumerate(pieces):
-        first, length = spans[i]
-        if sound is None or length <= 0:
-            continue
-        piece = fit_length(stereo(sound), length).copy()
-        # Overlap with the neighbours on the output timeline, in samples (<= 0: none).
-        before = spans[i - 1][0] + spans[i - 1][1] - first if i else 0
-        after = first + length - spans[i + 1][0] if i + 1 < len(pieces) else 0
-        _fade(piece, max(before, declick), rising=True, equal_power=before > 0)
-        _fade(piece, max(after, declick), rising=False, equal_power=after > 0)
-        lo, hi = max(first, 0), min(first + length, n)
-        if hi > lo:
-            out[lo:hi] += piece[lo - first : hi - first]
+        _place(out, sound, spans, i, rate)
     return out
 
 
-def _fade(piece: np.ndarray, count: int, rising: bool, equal_power: bool) -> None:
-    """Fade the start (rising) or end of `piece` over `count` samples, in place."""
-    count = min(count, len(piece))
-    if count <= 0:
+def _spans(timing: Sequence[tuple[float, float]], rate: int) -> list[tuple[int, int]]:
+    """(first sample, length) of pieces at (start, duration) seconds on the output. Ends are
+    rounded from the exact end time: pieces laid end to end neither gap nor overlap."""
+    return [
+        (samples(start, rate), samples(start + duration, rate) - samples(start, rate))
+        for start, duration in timing
+    ]
+
+
+def _place(
+    out: np.ndarray,
+    sound: np.ndarray | None,
+    spans: Sequence[tuple[int, int]],
+    i: int,
+    rate: int,
+) -> None:
+    """Add piece i of `lay_out` (`sound`, cut or padded to its span) to `out`, faded in and out
+    against its neighbours. Only the fades are copied: a piece is as long as a clip."""
+    first, length = spans[i]
+    if sound is None or length <= 0:
         return
+    # Overlap with the neighbours on the output timeline, in samples (<= 0: none).
+    before = spans[i - 1][0] + spans[i - 1][1] - first if i else 0
+    after = first + length - spans[i + 1][0] if i + 1 < len(spans) else 0
+    declick = samples(DECLICK, rate)
+    rise = _ramp(min(max(before, declick), length), equal_power=before > 0)
+    fall = _ramp(min(max(after, declick), length), equal_power=after > 0)[::-1]
+    piece = stereo(sound)[:length]  # what lies past its end is silence: nothing to add
+    if len(rise) + len(fall) > length:
+        # Fades longer than the piece overlap: the whole piece faded, as one copy.
+        piece = fit_length(piece, length).copy()
+        piece[: len(rise)] *= rise
+        piece[length - len(fall) :] *= fall
+        _add(out, first, piece)
+        return
+    middle = piece[len(rise) : length - len(fall)]
+    _add(out, first, piece[: len(rise)] * rise[: len(piece)])
+    _add(out, first + len(rise), middle)
+    tail = piece[length - len(fall) :]
+    _add(out, first + length - len(fall), tail * fall[: len(tail)])
+
+
+def _ramp(count: int, equal_power: bool) -> np.ndarray:
+    """A (count, 1) float32 fade-in curve."""
     x = (np.arange(count, dtype=np.float64) + 0.5) / count
     # Equal power (sin/cos) keeps the level steady across a crossfade of unrelated sounds;
     # a raised cosine makes the short de-click fades smooth at both ends.
     ramp = np.sin(0.5 * np.pi * x) if equal_power else 0.5 - 0.5 * np.cos(np.pi * x)
-    ramp = ramp.astype(np.float32)[:, None]
-    if rising:
-        piece[:count] *= ramp
-    else:
-        piece[-count:] *= ramp[::-1]
+    return ramp.astype(np.float32)[:, None]
+
+
+def _add(out: np.ndarray, at: int, part: np.ndarray) -> None:
+    """out[at : at + len(part)] += part, for what of it lies inside `out`."""
+    lo, hi = max(at, 0), min(at + len(part), len(out))
+    if hi > lo:
+        out[lo:hi] += part[lo - at : hi - at]
 
 
 def source_sound(clip: Any, segment: SoundSegment, rate: int = RATE) -> np.ndarray | None:
@@ -176,12 +202,18 @@ def original_sound(clips: Sequence[Any], n: int, rate: int = RATE) -> np.ndarray
     """
     if not any(clip.has_audio for clip in clips):
         return None
-    pieces = []
-    for clip in clips:
-        segment = segment_of(clip)
+    segments = [segment_of(clip) for clip in clips]
+    spans = _spans([(segment.start, segment.duration) for segment in segments], rate)
+    out = np.zeros((n, 2), np.float32)
+    # One source's sound at a time: each is added and let go before the next is decoded.
+    for i, (clip, segment) in enumerate(zip(clips, segments, strict=True)):
         sound = source_sound(clip, segment, rate)
         length = samples(segment.duration, rate)
-        if sound is not None:
+        if sound is not None and (segment.speed != 1.0 or segment.reverse):
             sound = shape_segment(sound, segment.speed, segment.reverse, length)
-        pieces.append((segment.start, segment.duration, sound))
-    return lay_out(pieces, n, rate)
+        elif sound is not None:
+            # As decoded, cut to length: _place pads it with silence, which shape_segment
+            # would do in a copy.
+            sound = sound[:length]
+        _place(out, sound, spans, i, rate)
+    return out

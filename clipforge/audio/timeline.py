@@ -4,6 +4,12 @@ Order: the original sound (following the timeline, at its volume) and the music 
 looped, cut, faded, at its volume, ducked under the original), then the sound effects, summed in
 float; the loudness stage brings the sum to the target (`audio.loudness`, default -14 LUFS) and
 keeps true peaks under -1 dBTP after AAC encoding; last 25 ms fades at the clip's two ends.
+
+Memory: the mix runs beside the first frames of the render and its result stays for the whole
+render, so it is made in the sources' own arrays. The original sound is the sum the others are
+added to, the music is faded and ducked in place and let go once added, effects are kept only
+where they sound, and the loudness stage works in the sum itself, a few seconds at a time. What
+stays is the mix (23 MB a minute) and, for the beats, the music as mono at 24 kHz (5.8 MB).
 """
 
 from __future__ import annotations
@@ -17,18 +23,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clipforge.audio.beats import ANALYSIS_RATE, BeatInfo, beat_times
-from clipforge.audio.duck import duck_gain
+from clipforge.audio.beats import ANALYSIS_RATE, BeatInfo, beat_signal, beat_times
+from clipforge.audio.duck import duck as duck_under
 from clipforge.audio.effects import _find as find_effect
-from clipforge.audio.effects import effects_track
+from clipforge.audio.effects import effect_pieces
 from clipforge.audio.loudness import normalize
-from clipforge.audio.mix import RATE, db_to_gain, mix, samples
-from clipforge.audio.music import music_excerpt, music_track
+from clipforge.audio.mix import RATE, db_to_gain, samples
+from clipforge.audio.music import music_excerpt, shape_music
 from clipforge.audio.original import original_sound
 from clipforge.errors import InputError
 from clipforge.media.probe import probe
 from clipforge.spec import Preset
 from clipforge.spec.assets import resolve_asset
+from clipforge.spec.models import Duck
 
 if TYPE_CHECKING:  # the timeline will want the music's beats (cut_on_beat): no import cycle
     from clipforge.timeline import Plan
@@ -44,13 +51,16 @@ class AudioMix:
     Attributes:
         samples: float32 (n, 2) in -1..1 at `rate`, as it goes to the encoder.
         rate: Sample rate, Hz.
-        music: The music as it plays under the clip before fades, volume and ducking (None
-            without music): what `beats` analyses.
+        music: What `beats` analyses of the music as it plays under the clip before fades,
+            volume and ducking (None without music): the music itself, or the much smaller
+            signal `beat_signal` keeps of it (mono, at `music_rate`).
+        music_rate: The sample rate of `music` (None: `rate`).
     """
 
     samples: np.ndarray
     rate: int = RATE
     music: np.ndarray | None = field(default=None, repr=False)
+    music_rate: int | None = None
 
     @cached_property
     def beats(self) -> BeatInfo | None:
@@ -59,7 +69,9 @@ class AudioMix:
         Computed on first use (about 0.1 s for 15 s)."""
         if self.music is None:
             return None
-        return beat_times(self.music, self.rate)
+        if self.music_rate is None:
+            return beat_times(self.music, self.rate)
+        return beat_times(self.music, self.music_rate, seconds=len(self.samples) / self.rate)
 
 
 def music_source(
@@ -167,47 +179,76 @@ def mix_audio(
     source = music_source(spec, roots, music_file)
     settings = audio.music
 
-    def music() -> tuple[np.ndarray, np.ndarray] | None:
+    def music() -> tuple[np.ndarray, np.ndarray, int] | None:
         if source is None:
             return None
-        return music_track(
+        excerpt = music_excerpt(
             source[0],
             settings.start if settings else 0.0,
             duration,
-            loop=settings.loop if settings else True,
-            fade_in=settings.fade_in if settings else 0.0,
-            fade_out=settings.fade_out if settings else 0.0,
-            volume=settings.volume if settings else 0.0,
-            rate=rate,
+            settings.loop if settings else True,
+            rate,
             file_key=source[1],
         )
+        # Beats need only this of the excerpt, which then becomes the track in place.
+        signal, signal_rate = beat_signal(excerpt, rate)
+        if signal is excerpt:
+            signal = excerpt.copy()
+        fade_in, fade_out = (settings.fade_in, settings.fade_out) if settings else (0.0, 0.0)
+        shape_music(excerpt, fade_in, fade_out, settings.volume if settings else 0.0, rate)
+        return excerpt, signal, signal_rate
 
     def original() -> np.ndarray | None:
         if audio.original.mute:
             return None
-        return original_sound(plan.clips, n, rate)
+        footage = original_sound(plan.clips, n, rate)
+        if footage is not None:
+            footage *= np.float32(db_to_gain(audio.original.volume))
+        return footage
 
-    def effects() -> np.ndarray | None:
+    def effects() -> list[tuple[int, np.ndarray]] | None:
         find = lambda ref: resolve_asset(ref, spec.source_dir, roots)  # noqa: E731
-        return effects_track(audio.effects, n, find, rate)
+        return effect_pieces(audio.effects, n, find, rate)
 
     # Each source is an ffmpeg process: decode them side by side. The music's result is taken
     # first, so a bad music file is the error reported even when something else fails too.
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = [pool.submit(job) for job in (music, original, effects)]
         played, footage, fx = (job.result() for job in jobs)
-    excerpt, track = played if played is not None else (None, None)
-    if footage is not None:
-        footage *= np.float32(db_to_gain(audio.original.volume))
-        if audio.duck is not None and track is not None:
-            track *= duck_gain(footage, audio.duck.amount, audio.duck.threshold, rate)[:, None]
-    out = normalize(mix([footage, track, fx], n), audio.loudness, rate)
+        del jobs  # the futures hold their results: the tracks go as soon as they are summed
+    track, signal, signal_rate = played if played is not None else (None, None, None)
+    del played
+    out = _sum_tracks(footage, track, fx, n, audio.duck, rate)
+    del footage, track, fx
+    normalize(out, audio.loudness, rate, inplace=True)
     # After the gain: faded before it, the limited body would follow a quiet start, which is
     # what makes the encoder's first frame overshoot.
     fade_edges(out, rate)
     # Limited to -2 dBTP already; this only guards the encoder's input range.
     np.clip(out, -1.0, 1.0, out=out)
-    return AudioMix(out, rate, excerpt)
+    return AudioMix(out, rate, signal, signal_rate)
+
+
+def _sum_tracks(
+    footage: np.ndarray | None,
+    track: np.ndarray | None,
+    fx: list[tuple[int, np.ndarray]] | None,
+    n: int,
+    duck: Duck | None,
+    rate: int,
+) -> np.ndarray:
+    """The unclipped sum of the original sound, the music ducked under it and the effects,
+    in the first of the clip-long arrays (all are the mix's own): float32 (n, 2)."""
+    if footage is not None and track is not None and duck is not None:
+        duck_under(track, footage, duck.amount, duck.threshold, rate)
+    out = footage if footage is not None else track
+    if out is None:
+        out = np.zeros((n, 2), np.float32)
+    elif out is footage and track is not None:
+        out += track
+    for first, piece in fx or ():
+        out[first : first + len(piece)] += piece
+    return out
 
 
 def fade_edges(track: np.ndarray, rate: int = RATE, seconds: float = EDGE_FADE) -> None:

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from clipforge.errors import InputError, RenderError
-from clipforge.media.ffmpeg import ffmpeg_exe, input_file, run_ffmpeg
+from clipforge.media.ffmpeg import FFmpegProcess, ffmpeg_exe, input_file
 from clipforge.media.probe import MediaInfo, probe
 from clipforge.media.safety import input_options, input_url
 
@@ -79,16 +79,47 @@ def decode_audio(
     args += ["-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
     # Generous: decoding audio runs at hundreds of times real time.
     timeout = 60.0 + (info.duration or 0.0) / 5
+    seconds = duration if duration is not None else max(0.0, (info.duration or 0.0) - start)
     try:
-        proc = run_ffmpeg(args, timeout)
+        data = _read_pcm(args, timeout, round(seconds * rate), decode_channels)
     except RenderError as exc:
         raise InputError(f"cannot decode audio: {exc}", p) from None
-    data = np.frombuffer(proc.stdout, dtype="<f4")
-    data = data[: len(data) // decode_channels * decode_channels].reshape(-1, decode_channels)
     if decode_channels != channels:
         data = np.repeat(data, channels, axis=1)
-    # A writable, native-endian copy the caller owns (frombuffer over bytes is read-only).
-    return np.clip(data, -1.0, 1.0).astype(np.float32)
+    return np.clip(data, -1.0, 1.0, out=data)
+
+
+def _read_pcm(args: list[str], timeout: float, expected: int, channels: int) -> np.ndarray:
+    """ffmpeg's f32le samples read straight into one writable array: a minute of stereo is
+    23 MB, and collecting it as bytes first cost two more copies at once (bytes, then array).
+
+    `expected` (samples per channel) sizes the array; a longer stream grows it, a much shorter
+    one is copied to its length so the slack is not kept.
+
+    Raises:
+        RenderError: ffmpeg failed, stalled or did not finish within `timeout` seconds.
+    """
+    proc = FFmpegProcess(args, stdout=True, io_timeout=timeout)
+    try:
+        data = np.empty((expected + 1024, channels), "<f4")  # + resampler rounding
+        got = 0  # bytes
+        while True:
+            got += proc.read_exact(memoryview(data).cast("B")[got:])
+            if got < data.nbytes:
+                break
+            grown = np.empty((len(data) * 3 // 2 + 48000, channels), "<f4")
+            grown[: len(data)] = data
+            data = grown
+        rc = proc.wait(timeout)
+        if proc.timed_out:
+            raise RenderError(f"ffmpeg stalled for {timeout:g} s: {proc.stderr_text()}")
+        if rc != 0:
+            raise RenderError(f"ffmpeg failed (exit {rc}): {proc.stderr_text()}")
+    finally:
+        proc.close()
+    n = got // (4 * channels)
+    data = data[:n] if n > len(data) * 0.9 else data[:n].copy()
+    return data.astype(np.float32, copy=False)  # native order (a no-op on little-endian)
 
 
 def to_audiosegment(samples: np.ndarray, rate: int) -> pydub.AudioSegment:
