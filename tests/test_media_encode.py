@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -85,28 +84,6 @@ def test_short_audio_is_padded_with_silence(tmp_path: Path) -> None:
     audio = decode_audio(out)
     assert abs(len(audio) - 96000) <= 1024
     assert np.abs(audio[:40000]).max() > 0.4 and np.abs(audio[56000:]).max() < 0.01
-
-
-def test_late_audio_is_asked_for_once_the_first_frame_is_piped(tmp_path: Path) -> None:
-    """A render's mix starts when its audio is asked for: not while the first frame is made."""
-    out = tmp_path / "late.mp4"
-    asked = threading.Event()
-    piped_when_asked: list[int] = []
-
-    def audio() -> np.ndarray:
-        piped_when_asked.append(writer._frames_piped)
-        asked.set()
-        return sine(2.0)
-
-    writer = VideoWriter(out, (W, H), 30, audio=audio)
-    with writer:
-        assert not asked.wait(0.5)  # ffmpeg is running, no frame yet: not asked
-        for _ in range(60):
-            writer.write(bars_frame())
-        assert asked.wait(10)
-    assert piped_when_asked[0] >= 1
-    level = np.abs(decode_audio(out)[:48000]).max()
-    assert 0.4 < level < 0.6  # the late samples are the track
 
 
 def test_late_audio_that_fails_fails_the_file(tmp_path: Path) -> None:

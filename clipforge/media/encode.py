@@ -61,10 +61,9 @@ class VideoWriter:
         audio: Optional float32 samples, shape (n, channels); read (not copied, when already
             float32 within -1..1) while encoding, so do not modify them until `close()`. Or
             audio still being made: a `Future` or a no-argument callable giving the samples
-            (or None), asked for in the audio thread once the first frame is piped and waited
-            for there, so ffmpeg starts and frames are taken meanwhile; if it raises, that
-            exception is raised by the next `write()` or by `close()`, and nothing appears at
-            `path`.
+            (or None), waited for in the audio thread, so ffmpeg starts and frames are taken
+            meanwhile; if it raises, that exception is raised by the next `write()` or by
+            `close()`, and nothing appears at `path`.
         audio_rate: Sample rate of `audio`.
         audio_bitrate: AAC bitrate, e.g. "128k".
         faststart: Put the moov box before mdat (streamable).
@@ -320,11 +319,6 @@ class VideoWriter:
         """
         assert self._audio_pipe is not None
         if self._audio_source is not None:
-            # Asked for once the first frame is piped: a late source (the render's mix) then
-            # does not compete with setting up the first frame.
-            with self._piped_cv:
-                while self._frames_piped == 0 and not self._video_done:
-                    self._piped_cv.wait()
             try:
                 source = self._audio_source
                 self.audio = _check_audio(
