@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import tracemalloc
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -235,15 +236,22 @@ def test_a_mix_keeps_only_the_sound_and_a_small_signal_for_beats() -> None:
 
 
 def peak_traced(function, *args, **kwargs) -> tuple[object, int]:
-    """function(*args) and the most memory (bytes) it had allocated at once, per tracemalloc."""
+    """function(*args) and the most memory (bytes) it had allocated at once, per tracemalloc.
+
+    The ffmpeg processes start without their die-with-parent hook meanwhile: that hook is
+    Python code run in the forked child, and with tracemalloc on, a child forked while another
+    thread held tracemalloc's lock hangs before it can exec (seen in CI: the mix starts its
+    decoders from three threads).
+    """
     gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        result = function(*args, **kwargs)
-        return result, tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    with mock.patch("clipforge.media.ffmpeg.die_with_parent", lambda: None):
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            result = function(*args, **kwargs)
+            return result, tracemalloc.get_traced_memory()[1] - base
+        finally:
+            tracemalloc.stop()
 
 
 @pytest.mark.parametrize("target", [-14.0, -9.0])
