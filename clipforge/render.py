@@ -51,9 +51,11 @@ DRAFT_SCALE = 0.5
 DRAFT_X264_PRESET = "ultrafast"
 # x264 threads: its own default, 1.5 per core, on the 2-core workers this targets. With frames in
 # YUV the Python side is light enough that a third thread pays: alternated on the reference job,
-# 3-11 % less wall time than 2 threads, for 22 MiB more (x264's frames in flight). A fixed count,
-# not x264's default, so that a render on a big machine does not hold a frame per core.
-ENCODER_THREADS = 3
+# 3-11 % less wall time than 2 threads, for 22 MiB more (x264's frames in flight). Renders in
+# RGB (stills, reversed clips, transitions) keep 2, which encoded as fast there, and the memory
+# their RGB frames and reversed chunks take. Fixed counts, not x264's default, so that a render
+# on a big machine does not hold a frame per core.
+ENCODER_THREADS = {"yuv709": 3, "rgb": 2}
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def _writer(
         bufsize_kbps=encoding.bufsize_kbps,
         faststart=out.faststart,
         strip_metadata=out.strip_metadata,
-        threads=ENCODER_THREADS,
+        threads=ENCODER_THREADS[pixels],
         pixels=pixels,  # type: ignore[arg-type]
         # Frames in YUV leave room in the memory budget for x264's own lookahead thread, which
         # keeps both cores busier (the reference job: 1.12x -> 1.0x ffmpeg's wall time, +28 MiB).
