@@ -164,7 +164,7 @@ _CHUNK = 1 << 16  # envelope samples per product: 1 MiB of oversampled points at
 _PIECE = 1 << 17
 """Samples per piece of the limiter and gain stages (2.7 s at 48 kHz): their float64 working
 arrays stay about 1 MiB each whatever the clip's length."""
-_MARK_BLOCK = samples(0.05)  # blocks whose true peak `normalize` checks after limiting
+_MARK_BLOCK = samples(0.05)  # blocks `true_peak(where=)` and `normalize`'s last check measure
 
 
 def _polyphase(start: int) -> tuple[int, np.ndarray]:
@@ -278,10 +278,9 @@ def true_peak(sound: np.ndarray, where: np.ndarray | None = None) -> float:
     if where is None:
         peak = _Mirrored(arr).peak(0, len(arr))
     else:
-        block = samples(0.05)
-        marked = np.zeros(-(-len(arr) // block), bool)
-        marked[np.flatnonzero(where) // block] = True
-        peak = _blocks_peak(arr, marked, block)
+        marked = np.zeros(-(-len(arr) // _MARK_BLOCK), bool)
+        marked[np.flatnonzero(where) // _MARK_BLOCK] = True
+        peak = _blocks_peak(arr, marked, _MARK_BLOCK)
     return _to_db(peak)
 
 

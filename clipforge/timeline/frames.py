@@ -129,6 +129,21 @@ def source_indices(clip: Clip, count: int, fps: float, source_fps: float) -> lis
     return [max(0, math.floor(t * source_fps + 1e-6)) for t in times]
 
 
+def sampled_indices(
+    clip: Clip, count: int, fps: float, source_fps: float, length: int
+) -> list[int]:
+    """`source_indices` of a source of `length` frames readable by index: a frame or two past
+    its end show its last one.
+
+    Raises:
+        InputError: the timeline needs more than MAX_MISSING_FRAMES past the end.
+    """
+    wanted = source_indices(clip, count, fps, source_fps)
+    if max(wanted) >= length + MAX_MISSING_FRAMES:
+        raise InputError(f"has {length} frames; the timeline needs frame {max(wanted)}", clip.label)
+    return [min(i, length - 1) for i in wanted]
+
+
 def _indexed(
     clip: Clip,
     count: int,
@@ -138,12 +153,8 @@ def _indexed(
     get: Callable[[int], np.ndarray],
 ) -> Iterator[np.ndarray]:
     """Frames of a source readable by index (image sequences, lists of arrays)."""
-    wanted = source_indices(clip, count, fps, source_fps)
-    if max(wanted) >= length + MAX_MISSING_FRAMES:
-        raise InputError(f"has {length} frames; the timeline needs frame {max(wanted)}", clip.label)
     last, frame = -1, None
-    for i in wanted:
-        i = min(i, length - 1)
+    for i in sampled_indices(clip, count, fps, source_fps, length):
         if i != last or frame is None:
             frame, last = get(i), i
             yield frame

@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections
 import itertools
 import math
-from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -20,11 +19,10 @@ from clipforge.errors import InputError
 from clipforge.frames import fit_frame
 from clipforge.media import open_video, read_image
 from clipforge.timeline.frames import (
-    MAX_MISSING_FRAMES,
     decode_window,
     own_frame,
     reversed_windows,
-    source_indices,
+    sampled_indices,
 )
 from clipforge.timeline.plan import Clip
 from clipforge.timeline.sources import ImageSequence, as_indexed
@@ -159,7 +157,7 @@ def _sampled_frame(
     """Frame `k` of an image sequence or of frames from code, sampled by time as the render."""
     source = clip.source
     if isinstance(source, ImageSequence):
-        i = _sampled_index(clip, k, count, fps, source.fps, len(source.paths))
+        i = sampled_indices(clip, count, fps, source.fps, len(source.paths))[k]
         return read_image(source.paths[i], size, fit, background)
     indexed = as_indexed(source.frames)  # type: ignore[union-attr]
     if indexed is None:
@@ -167,15 +165,6 @@ def _sampled_frame(
             "frames from a one-pass iterable cannot be read at random; pass a list or array",
             clip.label,
         )
-    raw = indexed[_sampled_index(clip, k, count, fps, source.fps, len(indexed))]  # type: ignore[union-attr]
+    i = sampled_indices(clip, count, fps, source.fps, len(indexed))[k]  # type: ignore[union-attr]
+    raw = indexed[i]
     return own_frame(fit_frame(np.asarray(raw), size, fit, background), raw)
-
-
-def _sampled_index(
-    clip: Clip, k: int, count: int, fps: float, source_fps: float, length: int
-) -> int:
-    """The source frame the render shows at frame `k` of the clip (see `frames._indexed`)."""
-    wanted: Sequence[int] = source_indices(clip, count, fps, source_fps)
-    if max(wanted) >= length + MAX_MISSING_FRAMES:
-        raise InputError(f"has {length} frames; the timeline needs frame {max(wanted)}", clip.label)
-    return min(wanted[k], length - 1)
