@@ -413,17 +413,7 @@ def open_video(
     if expected_frames(info, fps, start, duration, speed) < 1:
         raise InputError(f"the trimmed clip is shorter than one frame at {fps:g} fps", p)
     return VideoReader(
-        p,
-        info,
-        size,
-        fps,
-        fit,
-        background,
-        start,
-        duration,
-        speed,
-        prefetch,
-        pixels=pixels,
+        p, info, size, fps, fit, background, start, duration, speed, prefetch, pixels=pixels
     )
 
 
