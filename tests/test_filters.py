@@ -10,7 +10,8 @@ from clipforge.filters import adjust, color, compile_chain, load_cube, tone
 from clipforge.filters.compiler import fuse
 from clipforge.filters.kernels import ColorMatrix, ToneTable
 from clipforge.filters.lut3d import _GREEN_STEP, Lut3DStep, bake_atlas
-from clipforge.filters.vignette import falloff
+from clipforge.filters.vignette import Vignette, falloff
+from clipforge.filters.yuv import YuvVignette
 from clipforge.spec import (
     AdjustFilter,
     BlurFilter,
@@ -220,6 +221,22 @@ def test_vignette_falloff_from_one_quadrant_equals_the_direct_formula(size):
     mirrored = falloff(size, 0.8, 0.5)
     assert mirrored.shape == (h, w) and mirrored.dtype == direct.dtype
     assert np.array_equal(mirrored, direct)  # bit for bit, odd sizes included
+
+
+@pytest.mark.parametrize("size", [(100, 200), (101, 201), (7, 5)])
+def test_vignette_gain_mirrored_in_uint8_equals_the_gain_of_the_whole_falloff(size):
+    vignette = Vignette(size, 0.6, 0.5)
+    for darkness in (0.3, 0.75):  # the second darkness reuses the kept quadrant
+        whole = np.rint((1.0 - darkness * falloff(size, 0.6, 0.5)) * 255.0).astype(np.uint8)
+        assert np.array_equal(vignette.gain(darkness), whole)
+
+
+def test_yuv_vignette_lift_table_equals_the_per_pixel_formula():
+    gain = Vignette((101, 201), 0.4, 0.6).gain(0.9)
+    assert gain.min() < 40  # the table is exercised over most levels
+    for black in (16, 128):
+        direct = np.rint(black * (255 - gain.astype(np.float32)) / 255).astype(np.uint8)
+        assert np.array_equal(YuvVignette._lift(gain, black), direct)
 
 
 def test_grain_is_seeded_changes_per_frame_and_has_the_asked_strength():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,29 @@ def test_parse_older_ffmpeg_phone_hdr_output() -> None:
     )  # fmt: skip
     assert info.is_hdr and info.pix_fmt == "yuv420p10le"
     assert (info.audio_channels, info.audio_rate) == (2, 44100)
+
+
+def test_probe_runs_ffmpeg_once_per_unchanged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe_module = importlib.import_module("clipforge.media.probe")  # the name is also the function
+    runs: list[list[str]] = []
+    real = probe_module.run_ffmpeg
+
+    def counting(args, *rest, **kwargs):
+        runs.append(list(args))
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(probe_module, "run_ffmpeg", counting)
+    path = tmp_path / "tone.wav"
+    lavfi(path, ["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-ar", "8000"])
+    first = probe(path)
+    assert probe(path) == first and len(runs) == 1  # the second look is free
+    # Rewritten in place: same path, new contents, probed again.
+    lavfi(path, ["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-ar", "8000"])
+    second = probe(path)
+    assert len(runs) == 2
+    assert (first.duration, second.duration) == (
+        pytest.approx(1.0, abs=0.01),
+        pytest.approx(2.0, abs=0.01),
+    )
