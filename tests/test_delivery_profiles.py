@@ -51,6 +51,9 @@ def test_encoding_plan_applies_caps_and_preview_speed() -> None:
     assert preview.x264_preset == "superfast" and preview.geometry.output_size == (540, 960)
     draft = plan_encoding(spec, "preview", draft=True)
     assert draft.geometry.output_size == (270, 480) and draft.x264_preset == "ultrafast"
+    # A draft's sound takes ffmpeg's fast AAC search; finals keep its best one.
+    assert (plain.aac_coder, tiktok.aac_coder, draft.aac_coder) == ("twoloop", "twoloop", "fast")
+    assert plan_encoding(spec, draft=True).aac_coder == "fast"
 
 
 def test_preview_profile_renders_540x960_with_layers_scaled(tmp_path: Path) -> None:

@@ -78,6 +78,22 @@ def test_audio_round_trip_level_and_length(encoded: Path) -> None:
     assert rms == pytest.approx(0.5 / np.sqrt(2), rel=0.03)
 
 
+def test_fast_aac_coder_reaches_ffmpeg_and_keeps_the_level(tmp_path: Path) -> None:
+    streams = {}
+    for coder in ("twoloop", "fast"):
+        out = tmp_path / f"{coder}.mp4"
+        with VideoWriter(out, (W, H), 30, audio=sine(2.0), aac_coder=coder) as writer:
+            for _ in range(60):
+                writer.write(bars_frame())
+        audio = decode_audio(out)
+        rms = float(np.sqrt(np.mean(audio[4800:-4800] ** 2)))
+        assert rms == pytest.approx(0.5 / np.sqrt(2), rel=0.03)
+        streams[coder] = run_ffmpeg(
+            ["-i", str(out), "-map", "0:a:0", "-c", "copy", "-f", "adts", "pipe:1"], 30
+        ).stdout
+    assert streams["fast"] != streams["twoloop"]  # the option reached the encoder
+
+
 def test_short_audio_is_padded_with_silence(tmp_path: Path) -> None:
     out = tmp_path / "pad.mp4"
     encode_frames(out, [bars_frame()] * 60, (W, H), 30, audio=sine(1.0))

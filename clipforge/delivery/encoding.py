@@ -35,6 +35,7 @@ class Encoding:
         max_video_kbps: Peak video bitrate (None: uncapped, constant quality only).
         bufsize_kbps: VBV buffer for the cap (None when uncapped).
         profile: The profile applied, if any.
+        aac_coder: ffmpeg's AAC scale-factor search: "twoloop" (its default) or "fast".
     """
 
     geometry: Geometry
@@ -45,6 +46,12 @@ class Encoding:
     max_video_kbps: int | None = None
     bufsize_kbps: int | None = None
     profile: Profile | None = None
+    aac_coder: str = "twoloop"
+
+
+# A draft's sound: ffmpeg's "fast" AAC search takes a third of the CPU of its default "twoloop"
+# (0.21 s against 0.65 s for 15 s of stereo at 128k), a tenth of a draft's whole encoding.
+DRAFT_AAC_CODER = "fast"
 
 
 def resolve_profile(spec: Preset, name: str | None) -> Profile | None:
@@ -88,7 +95,7 @@ def plan_encoding(
     Args:
         spec: The preset (its canvas and `output` block).
         profile: A profile name that overrides `output.profile` (None: the preset's).
-        draft: Half size and the fastest encoder, for previews.
+        draft: Half size and the fastest encoders, for previews.
         draft_scale: Size factor of a draft.
         draft_preset: x264 preset of a draft.
 
@@ -103,6 +110,7 @@ def plan_encoding(
     scale = draft_scale if draft else 1.0
     x264_preset = str(out.preset)
     audio_bitrate = out.audio_bitrate
+    aac_coder = DRAFT_AAC_CODER if draft else "twoloop"
     if chosen is None:
         return Encoding(
             Geometry(spec.canvas.size, scale),
@@ -110,6 +118,7 @@ def plan_encoding(
             draft_preset if draft else x264_preset,
             out.crf,
             audio_bitrate,
+            aac_coder=aac_coder,
         )
     if chosen.x264_preset is not None:
         x264_preset = chosen.x264_preset
@@ -124,4 +133,5 @@ def plan_encoding(
         chosen.max_video_kbps,
         chosen.bufsize_kbps,
         chosen,
+        aac_coder,
     )

@@ -66,6 +66,8 @@ class VideoWriter:
             `close()`, and nothing appears at `path`.
         audio_rate: Sample rate of `audio`.
         audio_bitrate: AAC bitrate, e.g. "128k".
+        aac_coder: ffmpeg's AAC scale-factor search, "twoloop" (best) or "fast" (a third of
+            the CPU).
         faststart: Put the moov box before mdat (streamable).
         strip_metadata: Write no metadata, chapters, encoder names or x264 settings SEI.
         threads: x264 threads (None: ffmpeg's default, all cores).
@@ -91,6 +93,7 @@ class VideoWriter:
         audio: np.ndarray | LateAudio | None = None,
         audio_rate: int = 48000,
         audio_bitrate: str = "128k",
+        aac_coder: Literal["twoloop", "fast"] = "twoloop",
         faststart: bool = True,
         strip_metadata: bool = True,
         threads: int | None = None,
@@ -117,6 +120,7 @@ class VideoWriter:
         self.audio = None if self._audio_source is not None else _check_audio(audio)
         self.audio_rate = int(audio_rate)
         self.audio_bitrate = str(audio_bitrate)
+        self.aac_coder = aac_coder
         self.faststart = faststart
         self.strip_metadata = strip_metadata
         self.threads = threads
@@ -208,6 +212,7 @@ class VideoWriter:
             args += ["-x264-params", "sync-lookahead=0"]
         if has_audio:
             args += ["-map", "1:a:0", "-c:a", "aac", "-b:a", self.audio_bitrate]
+            args += ["-aac_coder", self.aac_coder]
         else:
             args += ["-an"]
         if self.strip_metadata:
