@@ -238,3 +238,26 @@ def test_draft_decoding_is_only_for_drafts(tmp_path, monkeypatch) -> None:
     assert of_footage and all("-skip_loop_filter" in a for a in of_footage)
     assert all("fast_bilinear" in " ".join(a) for a in of_footage)
     assert result.size == (90, 160)
+
+
+def test_drafts_encode_on_one_x264_thread_with_the_fast_aac_search(tmp_path, monkeypatch) -> None:
+    from clipforge.media import encode
+
+    seen: list[list[str]] = []
+    real = encode.FFmpegProcess
+
+    def spy(args, **kwargs):
+        seen.append(list(args))
+        return real(args, **kwargs)
+
+    def option(args: list[str], name: str) -> str:
+        return args[args.index(name) + 1]
+
+    monkeypatch.setattr(encode, "FFmpegProcess", spy)
+    footage = make_video(tmp_path / "in.mp4", 0.5)
+    preset = write_preset(tmp_path, "")
+    for draft, threads, coder in ((False, "3", "twoloop"), (True, "1", "fast")):
+        seen.clear()
+        clipforge.render([footage], tmp_path / f"{draft}.mp4", preset, draft=draft)
+        (args,) = seen
+        assert (option(args, "-threads"), option(args, "-aac_coder")) == (threads, coder)
