@@ -150,3 +150,28 @@ def test_transparent_margins_are_trimmed_but_placement_is_unchanged():
         blend(a, trimmed, x, y)
         blend(b, whole, x, y)
         assert np.array_equal(a, b)
+
+
+def test_premultiply_rounds_every_colour_and_alpha_pair_to_nearest() -> None:
+    levels = np.arange(256, dtype=np.uint8)
+    colour, alpha = np.meshgrid(levels, levels)  # every (c, a) pair, in all three channels
+    rgba = np.dstack([colour, colour[:, ::-1], colour, alpha])
+    out = premultiply(rgba)
+    expect = (rgba[:, :, :3].astype(np.int64) * alpha[:, :, None] + 127) // 255
+    assert np.array_equal(out[:, :, :3], expect) and np.array_equal(out[:, :, 3], alpha)
+    # Views (a sticker frame cut out of a sheet) are read correctly too.
+    assert np.array_equal(premultiply(rgba[::2, 1::3]), out[::2, 1::3])
+
+
+def test_a_still_layer_keeps_one_state_and_a_moving_one_follows_its_keyframes() -> None:
+    from clipforge.animation import Track
+    from clipforge.overlay.layers import Motion
+
+    still = Motion(*(Track.constant(v) for v in ((10.0, 20.0), 50.0, 40.0, 0.0, 1.0)))
+    assert still.state(0.0) is still.state(7.5)  # made once
+    assert still.state(7.5).at == (10.0, 20.0)
+    moving = Motion(
+        Track.of([(0.0, (0.0, 0.0), "linear"), (2.0, (100.0, 50.0), "linear")]),
+        *(Track.constant(v) for v in (50.0, 40.0, 0.0, 1.0)),
+    )
+    assert moving.state(1.0).at == (50.0, 25.0) and moving.state(2.0).at == (100.0, 50.0)

@@ -6,6 +6,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -29,7 +30,17 @@ class Motion:
     rotate: Track[float]
     opacity: Track[float]
 
+    @cached_property
+    def _fixed(self) -> LayerState | None:
+        """The one state of a layer that does not move (most stickers): made once, not per
+        frame."""
+        tracks = (self.at, self.width, self.height, self.rotate, self.opacity)
+        return self._at(0.0) if all(track.is_constant for track in tracks) else None
+
     def state(self, local_t: float) -> LayerState:
+        return self._fixed or self._at(local_t)
+
+    def _at(self, local_t: float) -> LayerState:
         return LayerState(
             self.at(local_t),
             self.width(local_t),
