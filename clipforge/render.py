@@ -281,7 +281,7 @@ def _writer(
         audio=lambda: sound.result().samples,
         audio_rate=RATE,
         audio_bitrate=encoding.audio_bitrate,
-        aac_coder=encoding.aac_coder,  # type: ignore[arg-type]
+        aac_coder=encoding.aac_coder,
         max_kbps=encoding.max_video_kbps,
         bufsize_kbps=encoding.bufsize_kbps,
         faststart=out.faststart,

@@ -214,17 +214,23 @@ def test_bad_music_is_refused_before_the_mix_or_any_video_work(tmp_path, monkeyp
 # -- draft decoding ----------------------------------------------------------------------------
 
 
-def test_draft_decoding_is_only_for_drafts(tmp_path, monkeypatch) -> None:
-    from clipforge.media import decode
-
+def started_ffmpeg(module, monkeypatch) -> list[list[str]]:
+    """The argument lists of the ffmpeg processes `module` starts from now on (they still run)."""
     seen: list[list[str]] = []
-    real = decode.FFmpegProcess
+    real = module.FFmpegProcess
 
     def spy(args, **kwargs):
         seen.append(list(args))
         return real(args, **kwargs)
 
-    monkeypatch.setattr(decode, "FFmpegProcess", spy)
+    monkeypatch.setattr(module, "FFmpegProcess", spy)
+    return seen
+
+
+def test_draft_decoding_is_only_for_drafts(tmp_path, monkeypatch) -> None:
+    from clipforge.media import decode
+
+    seen = started_ffmpeg(decode, monkeypatch)
     footage = make_video(tmp_path / "in.mp4", 0.5, tone=None)
     preset = write_preset(tmp_path, "")
     clipforge.render([footage], tmp_path / "full.mp4", preset)
@@ -243,17 +249,10 @@ def test_draft_decoding_is_only_for_drafts(tmp_path, monkeypatch) -> None:
 def test_drafts_encode_on_one_x264_thread_with_the_fast_aac_search(tmp_path, monkeypatch) -> None:
     from clipforge.media import encode
 
-    seen: list[list[str]] = []
-    real = encode.FFmpegProcess
-
-    def spy(args, **kwargs):
-        seen.append(list(args))
-        return real(args, **kwargs)
-
     def option(args: list[str], name: str) -> str:
         return args[args.index(name) + 1]
 
-    monkeypatch.setattr(encode, "FFmpegProcess", spy)
+    seen = started_ffmpeg(encode, monkeypatch)
     footage = make_video(tmp_path / "in.mp4", 0.5)
     preset = write_preset(tmp_path, "")
     for draft, threads, coder in ((False, "3", "twoloop"), (True, "1", "fast")):

@@ -15,6 +15,7 @@ A draft render halves whatever size results.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from clipforge.delivery.profiles import Profile, get_profile, parse_kbps
 from clipforge.errors import PresetError, Problem
@@ -46,12 +47,12 @@ class Encoding:
     max_video_kbps: int | None = None
     bufsize_kbps: int | None = None
     profile: Profile | None = None
-    aac_coder: str = "twoloop"
+    aac_coder: Literal["twoloop", "fast"] = "twoloop"
 
 
 # A draft's sound: ffmpeg's "fast" AAC search takes a third of the CPU of its default "twoloop"
 # (0.21 s against 0.65 s for 15 s of stereo at 128k), a tenth of a draft's whole encoding.
-DRAFT_AAC_CODER = "fast"
+DRAFT_AAC_CODER: Literal["twoloop", "fast"] = "fast"
 
 
 def resolve_profile(spec: Preset, name: str | None) -> Profile | None:

@@ -113,8 +113,16 @@ class MediaInfo:
         return self.color_transfer in ("arib-std-b67", "smpte2084")
 
 
+# Probes of unchanged files, the oldest dropped first: a render looks at its music two or three
+# times (the up-front check, the mix, the beats), each probe an ffmpeg run of ~40 ms before the
+# first frame. A file is the same while its path, inode, size and change times are.
+_PROBED: OrderedDict[tuple[object, ...], MediaInfo] = OrderedDict()
+_PROBED_LOCK = threading.Lock()
+_PROBED_MAX = 64
+
+
 def probe(path: str | os.PathLike[str]) -> MediaInfo:
-    """Describe a video, audio or still image file.
+    """Describe a video, audio or still image file (probed once while it is unchanged).
 
     Args:
         path: The file.
@@ -139,14 +147,6 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
         while len(_PROBED) > _PROBED_MAX:
             _PROBED.popitem(last=False)
     return info
-
-
-# Probes of unchanged files: a render looks at its music three times (the up-front check, the
-# mix, the beats) and each probe is an ffmpeg run of ~40 ms on the render's critical path. A
-# file is the same while its path, inode, size and change times are.
-_PROBED: OrderedDict[tuple[object, ...], MediaInfo] = OrderedDict()
-_PROBED_LOCK = threading.Lock()
-_PROBED_MAX = 64
 
 
 def _identity(path: str) -> tuple[object, ...]:
