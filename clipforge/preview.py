@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from clipforge.audio.timeline import music_beat_times, music_beats
 from clipforge.demo_media import DemoScene
 from clipforge.errors import ClipforgeError, InputError
 from clipforge.filters import compile_chain
@@ -70,9 +71,13 @@ def render_stills(
         preset_dir=spec.source_dir,
         asset_roots=roots,
     )
-    overlays = build_overlays(spec, geometry, roots)
-    source = _source_frames(spec, inputs, size)
+    source = _source_frames(spec, inputs, size, roots)
     duration = source.duration
+    # As the render builds them: exits play up to the clip's end, `pulse: beat` follows the
+    # music's beats (analysed only if a sticker pulses).
+    overlays = build_overlays(
+        spec, geometry, roots, duration=duration, beats=lambda: music_beats(spec, duration, roots)
+    )
     # As the render decides (the demo footage stands for a video input).
     on_yuv = frames_in_yuv(chain, spec, source.plan if inputs else None)
     stills = []
@@ -136,10 +141,22 @@ class _DemoSource:
 class _InputSource:
     """Frames of the job's inputs on the output timeline, each made on its own."""
 
-    def __init__(self, spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int]):
-        self.plan = plan_timeline(list(inputs), spec)
-        self.size = size
+    def __init__(
+        self,
+        spec: Preset,
+        inputs: Sequence[str | Path],
+        size: tuple[int, int],
+        roots: Sequence[Path],
+    ):
         self.fps = float(spec.canvas.fps)
+        # Planned as the render plans: `cut_on_beat` moves the cuts onto the music's beats.
+        self.plan = plan_timeline(
+            list(inputs),
+            spec,
+            fps=self.fps,
+            beats=lambda seconds: music_beat_times(spec, seconds, roots),
+        )
+        self.size = size
         self.total = total_frames(self.plan, self.fps)
         # The rendered video's length: its last frame starts before this.
         self.duration = self.total / self.fps
@@ -154,8 +171,10 @@ class _InputSource:
         )
 
 
-def _source_frames(spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int]):
-    return _InputSource(spec, inputs, size) if inputs else _DemoSource(size)
+def _source_frames(
+    spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int], roots: Sequence[Path]
+):
+    return _InputSource(spec, inputs, size, roots) if inputs else _DemoSource(size)
 
 
 def watch_preset(

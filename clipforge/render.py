@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clipforge.audio.mix import RATE
-from clipforge.audio.timeline import AudioMix, check_audio_sources, mix_audio, music_beats
+from clipforge.audio.timeline import (
+    AudioMix,
+    check_audio_sources,
+    mix_audio,
+    music_beat_times,
+)
 from clipforge.delivery import (
     Delivered,
     DeliveryPlan,
@@ -151,7 +156,7 @@ def render(
         spec,
         fps=fps,
         # cut_on_beat: the music's beats for the planned length, before anything is decoded.
-        beats=lambda seconds: _beat_times(spec, seconds, roots, music_file),
+        beats=lambda seconds: music_beat_times(spec, seconds, roots, music_file),
     )
     frame_count = total_frames(plan, fps)  # as the preview counts them
     # A bad music file is refused before any video work starts; the mix is made meanwhile.
@@ -314,11 +319,3 @@ def _in_background(function: Callable[..., AudioMix], *args: object) -> Future[A
 
     threading.Thread(target=run, name="clipforge-audio-mix", daemon=True).start()
     return future
-
-
-def _beat_times(
-    spec: Preset, seconds: float, roots: Sequence[Path], music_file: Path | None
-) -> list[float] | None:
-    """The music's beat times (output seconds) for a clip `seconds` long; None without music."""
-    beats = music_beats(spec, seconds, roots, music_file)
-    return None if beats is None else [float(t) for t in beats.times]

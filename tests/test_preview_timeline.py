@@ -213,3 +213,65 @@ def test_preview_finds_a_lut_beside_its_preset_file_as_the_render_does(tmp_path:
     # An inverting table: each channel becomes 255 minus itself (up to the table's
     # interpolation and the YUV round trip at sharp edges).
     assert np.abs(inverted.astype(int) - (255 - original.astype(int))).mean() < 2
+
+
+def test_stills_cut_on_the_beat_where_the_render_cuts(tmp_path: Path) -> None:
+    from tests.audio_helpers import encode, tone, with_clicks
+
+    # A click track at 120 BPM from 0.1 s; the planned cut at 1.45 s moves onto the beat at 1.6.
+    clicks = [0.1 + 0.5 * k for k in range(12)]
+    encode(tmp_path / "clicks.wav", with_clicks(tone(6.0, 300.0, 0.02), clicks))
+    a = coded_video(tmp_path / "a.mp4", 90, RED)
+    b = coded_video(tmp_path / "b.mp4", 90, BLUE)
+    preset = write_preset(
+        tmp_path,
+        "audio: {music: {file: clicks.wav}}\ntimeline:\n  cut_on_beat: true\n"
+        "  segments: [{input: 0, out: 1.45}, {input: 1}]\n",
+    )
+    frames = rendered(preset, [a, b], tmp_path / "out.mp4")
+    assert near(body(frames[frame_number(1.5, FPS)]), RED, 20)  # the render cut at 1.6 s
+    stills = dict(render_stills(preset, [1.5, 1.7], inputs=[a, b], scale=1.0))
+    assert near(body(stills[1.5]), RED, 20) and near(body(stills[1.7]), BLUE, 20)
+
+
+def test_a_sticker_pulsing_on_the_beat_is_previewed(tmp_path: Path) -> None:
+    from tests.gen import make_square_png
+
+    # The shipped loop is 120 BPM with its first beat at 0: a beat at 1.0 s, none at 1.3 s.
+    make_square_png(tmp_path / "red.png", 40, (255, 0, 0, 255))
+    preset = write_preset(
+        tmp_path,
+        "stickers: [{image: red.png, at: [90, 160], width: 60, pulse: beat}]\n"
+        "audio: {music: {file: music/pop-120.m4a}}\n",
+    )
+
+    def red_width(frame: np.ndarray) -> int:
+        red = (frame[..., 0].astype(int) - frame[..., 1]) > 100
+        cols = np.nonzero(red.any(axis=0))[0]
+        return int(cols[-1] - cols[0] + 1)
+
+    grey = coded_video(tmp_path / "grey.mp4", 60, (128, 128, 128))
+    # Before, the preview had no beats and refused the preset ("pulse: beat needs music").
+    stills = dict(render_stills(preset, [1.0, 1.3], inputs=[grey], scale=1.0))
+    assert red_width(stills[1.0]) >= 64 and abs(red_width(stills[1.3]) - 60) <= 2
+
+
+def test_a_layer_without_an_end_exits_at_the_clip_s_end_in_the_preview(tmp_path: Path) -> None:
+    from tests.gen import make_square_png
+
+    # The exit of a layer with no `end` plays over the clip's last second, in the render as in
+    # the preview (which did not know the clip's length and never showed it).
+    make_square_png(tmp_path / "red.png", 40, (255, 0, 0, 255))
+    preset = write_preset(
+        tmp_path,
+        "stickers: [{image: red.png, at: [90, 160], width: 60,"
+        " exit: {type: fade, seconds: 1.0}}]\n",
+    )
+    grey = coded_video(tmp_path / "grey.mp4", 60, (128, 128, 128))  # 2 s
+    frames = rendered(preset, [grey], tmp_path / "out.mp4")
+    stills = dict(render_stills(preset, [0.5, 1.7], inputs=[grey], scale=1.0))
+    for t in (0.5, 1.7):
+        assert psnr(stills[t], frames[frame_number(t, FPS)]) > CLOSE_DB, t
+    centre = (slice(150, 170), slice(80, 100))
+    assert stills[0.5][centre][..., 0].mean() > 200  # fully shown
+    assert stills[1.7][centre][..., 0].mean() < 200  # fading out

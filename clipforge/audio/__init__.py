@@ -10,7 +10,13 @@ from clipforge.audio.mix import RATE
 from clipforge.audio.music import music_excerpt, music_track
 from clipforge.audio.original import SoundSegment, lay_out, original_sound, shape_segment
 from clipforge.audio.stretch import time_stretch
-from clipforge.audio.timeline import AudioMix, check_audio_sources, mix_audio, music_beats
+from clipforge.audio.timeline import (
+    AudioMix,
+    check_audio_sources,
+    mix_audio,
+    music_beat_times,
+    music_beats,
+)
 
 __all__ = [
     "RATE",
@@ -24,6 +30,7 @@ __all__ = [
     "integrated_loudness",
     "lay_out",
     "mix_audio",
+    "music_beat_times",
     "music_beats",
     "music_excerpt",
     "music_track",

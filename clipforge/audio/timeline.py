@@ -151,6 +151,18 @@ def music_beats(
     return beat_times(excerpt, ANALYSIS_RATE)
 
 
+def music_beat_times(
+    spec: Preset,
+    seconds: float,
+    roots: Sequence[Path],
+    music_file: Path | None = None,
+) -> list[float] | None:
+    """The beat times of `music_beats` alone (output seconds), None without music: what a
+    timeline's `cut_on_beat` needs, for a clip `seconds` long."""
+    beats = music_beats(spec, seconds, roots, music_file)
+    return None if beats is None else [float(t) for t in beats.times]
+
+
 def mix_audio(
     spec: Preset,
     plan: Plan,
