@@ -286,8 +286,13 @@ def presets_sheet(output, at) -> None:
 @sheet_output_option
 @click.option("--at", "times", multiple=True, type=float, help="A time in seconds; repeatable.")
 @variables_option
+@click.option(
+    "--profile",
+    type=click.Choice(profile_names()),
+    help="Output profile whose size and fps the stills take (over the preset's output.profile).",
+)
 @click.option("--watch", is_flag=True, help="Render again whenever the preset file changes.")
-def presets_preview(preset, inputs, output, times, sets, watch) -> None:
+def presets_preview(preset, inputs, output, times, sets, profile, watch) -> None:
     """Stills of PRESET at several times as one labelled contact sheet."""
     _tune_opencv()
     from clipforge.delivery.staging import save_image
@@ -295,7 +300,11 @@ def presets_preview(preset, inputs, output, times, sets, watch) -> None:
 
     def make() -> None:
         sheet = preview_sheet(
-            preset, inputs=inputs, times=times or None, variables=_parse_sets(sets)
+            preset,
+            inputs=inputs,
+            times=times or None,
+            variables=_parse_sets(sets),
+            profile=profile,
         )
         save_image(sheet, output)
         click.echo(f"wrote {output}")

@@ -20,11 +20,11 @@ import numpy as np
 from PIL import Image
 
 from clipforge.audio.timeline import music_beat_times, music_beats
+from clipforge.delivery import plan_encoding
 from clipforge.demo_media import DemoScene
 from clipforge.errors import ClipforgeError, InputError
 from clipforge.filters import compile_chain
 from clipforge.filters.yuv import i420_to_rgb, rgb_to_i420
-from clipforge.geometry import Geometry
 from clipforge.overlay.build import build_overlays
 from clipforge.render import DRAFT_SCALE, frames_in_yuv, resolve_preset
 from clipforge.sheet import contact_sheet
@@ -49,18 +49,21 @@ def render_stills(
     variables: dict[str, str] | None = None,
     scale: float = DRAFT_SCALE,
     asset_roots: Sequence[str | Path] = (),
+    profile: str | None = None,
 ) -> list[tuple[float, np.ndarray]]:
     """The frames the preset shows at `times` (seconds), over `inputs` or the demo footage.
 
-    Each still is the rendered video's frame on screen at its time (see the module's notes).
+    Each still is the rendered video's frame on screen at its time (see the module's notes),
+    at `scale` times the render's output size: an output profile (`profile`, or the preset's
+    `output.profile`) sets that size, its aspect and the frame rate, as in the render.
     """
     roots = [Path(r) for r in asset_roots]
     spec = resolve_preset(preset, variables, roots)
     check_supported(spec)
     roots = [*spec.source_dirs[1:], *spec.asset_roots, *roots]
-    geometry = Geometry(spec.canvas.size, scale)
+    encoding = plan_encoding(spec, profile, draft=True, draft_scale=scale)
+    geometry, fps = encoding.geometry, encoding.fps
     size = geometry.output_size
-    fps = float(spec.canvas.fps)
     # As the render compiles it: blur radii and grain follow the scale, a LUT file is found
     # beside the preset or in the asset roots.
     chain = compile_chain(
@@ -71,7 +74,7 @@ def render_stills(
         preset_dir=spec.source_dir,
         asset_roots=roots,
     )
-    source = _source_frames(spec, inputs, size, roots)
+    source = _source_frames(spec, inputs, size, fps, roots)
     duration = source.duration
     # As the render builds them: exits play up to the clip's end, `pulse: beat` follows the
     # music's beats (analysed only if a sticker pulses).
@@ -113,10 +116,16 @@ def preview_sheet(
     variables: dict[str, str] | None = None,
     asset_roots: Sequence[str | Path] = (),
     title: str | None = None,
+    profile: str | None = None,
 ) -> Image.Image:
     """A labelled contact sheet of the preset's stills (see `render_stills`)."""
     stills = render_stills(
-        preset, times, inputs=inputs, variables=variables, asset_roots=asset_roots
+        preset,
+        times,
+        inputs=inputs,
+        variables=variables,
+        asset_roots=asset_roots,
+        profile=profile,
     )
     name = title or (preset.name if isinstance(preset, Preset) else Path(str(preset)).stem)
     return contact_sheet([(f"{t:.2f} s", f) for t, f in stills], title=name)
@@ -146,9 +155,10 @@ class _InputSource:
         spec: Preset,
         inputs: Sequence[str | Path],
         size: tuple[int, int],
+        fps: float,
         roots: Sequence[Path],
     ):
-        self.fps = float(spec.canvas.fps)
+        self.fps = fps
         # Planned as the render plans: `cut_on_beat` moves the cuts onto the music's beats.
         self.plan = plan_timeline(
             list(inputs),
@@ -172,9 +182,13 @@ class _InputSource:
 
 
 def _source_frames(
-    spec: Preset, inputs: Sequence[str | Path], size: tuple[int, int], roots: Sequence[Path]
+    spec: Preset,
+    inputs: Sequence[str | Path],
+    size: tuple[int, int],
+    fps: float,
+    roots: Sequence[Path],
 ):
-    return _InputSource(spec, inputs, size, roots) if inputs else _DemoSource(size)
+    return _InputSource(spec, inputs, size, fps, roots) if inputs else _DemoSource(size)
 
 
 def watch_preset(

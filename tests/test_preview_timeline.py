@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 import clipforge
-from clipforge.media import read_image
+from clipforge.media import open_video, read_image
 from clipforge.preview import frame_number, render_stills
 from clipforge.spec import load_preset
 from clipforge.timeline import frame_at, plan_timeline, timeline_frames, total_frames
@@ -275,3 +275,21 @@ def test_a_layer_without_an_end_exits_at_the_clip_s_end_in_the_preview(tmp_path:
     centre = (slice(150, 170), slice(80, 100))
     assert stills[0.5][centre][..., 0].mean() > 200  # fully shown
     assert stills[1.7][centre][..., 0].mean() < 200  # fading out
+
+
+def test_stills_take_the_output_profile_s_size_as_the_render_does(tmp_path: Path, photo) -> None:
+    # A square feed post of a 180x320 preset: the canvas is matched by width (180x180) and the
+    # output is 1080x1080; the preview showed the preset's 9:16 canvas.
+    preset = write_preset(tmp_path, "")
+    out = tmp_path / "square.mp4"
+    clipforge.render([photo], out, preset, profile="square")
+    with open_video(out, (1080, 1080), FPS, "stretch") as reader:
+        frames = list(reader)
+    ((t, still),) = render_stills(preset, [0.5], inputs=[photo], scale=1.0, profile="square")
+    assert still.shape == (1080, 1080, 3)
+    assert psnr(still, frames[frame_number(t, FPS)]) > CLOSE_DB  # the photo's detail lines up
+    # At the preview's own scale, and from the preset's output.profile too.
+    squared = tmp_path / "squared.yaml"
+    squared.write_text(preset.read_text().replace("output: {", "output: {profile: square, "))
+    ((_, small),) = render_stills(squared, [0.5], inputs=[photo])
+    assert small.shape == (540, 540, 3)
