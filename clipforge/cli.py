@@ -291,8 +291,13 @@ def presets_sheet(output, at) -> None:
     type=click.Choice(profile_names()),
     help="Output profile whose size and fps the stills take (over the preset's output.profile).",
 )
+@click.option(
+    "--music",
+    type=click.Path(dir_okay=False),
+    help="The job's music, for stickers that pulse on the beat and cuts on the beat.",
+)
 @click.option("--watch", is_flag=True, help="Render again whenever the preset file changes.")
-def presets_preview(preset, inputs, output, times, sets, profile, watch) -> None:
+def presets_preview(preset, inputs, output, times, sets, profile, music, watch) -> None:
     """Stills of PRESET at several times as one labelled contact sheet."""
     _tune_opencv()
     from clipforge.delivery.staging import save_image
@@ -305,6 +310,7 @@ def presets_preview(preset, inputs, output, times, sets, profile, watch) -> None
             times=times or None,
             variables=_parse_sets(sets),
             profile=profile,
+            music=music,
         )
         save_image(sheet, output)
         click.echo(f"wrote {output}")

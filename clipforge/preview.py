@@ -50,17 +50,21 @@ def render_stills(
     scale: float = DRAFT_SCALE,
     asset_roots: Sequence[str | Path] = (),
     profile: str | None = None,
+    music: str | Path | None = None,
 ) -> list[tuple[float, np.ndarray]]:
     """The frames the preset shows at `times` (seconds), over `inputs` or the demo footage.
 
     Each still is the rendered video's frame on screen at its time (see the module's notes),
     at `scale` times the render's output size: an output profile (`profile`, or the preset's
     `output.profile`) sets that size, its aspect and the frame rate, as in the render.
+    `music` replaces the preset's music as the render's does, for `pulse: beat` and
+    `cut_on_beat`.
     """
     roots = [Path(r) for r in asset_roots]
     spec = resolve_preset(preset, variables, roots)
     check_supported(spec)
     roots = [*spec.source_dirs[1:], *spec.asset_roots, *roots]
+    music_file = Path(music) if music else None
     encoding = plan_encoding(spec, profile, draft=True, draft_scale=scale)
     geometry, fps = encoding.geometry, encoding.fps
     size = geometry.output_size
@@ -74,12 +78,16 @@ def render_stills(
         preset_dir=spec.source_dir,
         asset_roots=roots,
     )
-    source = _source_frames(spec, inputs, size, fps, roots)
+    source = _source_frames(spec, inputs, size, fps, roots, music_file)
     duration = source.duration
     # As the render builds them: exits play up to the clip's end, `pulse: beat` follows the
     # music's beats (analysed only if a sticker pulses).
     overlays = build_overlays(
-        spec, geometry, roots, duration=duration, beats=lambda: music_beats(spec, duration, roots)
+        spec,
+        geometry,
+        roots,
+        duration=duration,
+        beats=lambda: music_beats(spec, duration, roots, music_file),
     )
     # As the render decides (the demo footage stands for a video input).
     on_yuv = frames_in_yuv(chain, spec, source.plan if inputs else None)
@@ -117,6 +125,7 @@ def preview_sheet(
     asset_roots: Sequence[str | Path] = (),
     title: str | None = None,
     profile: str | None = None,
+    music: str | Path | None = None,
 ) -> Image.Image:
     """A labelled contact sheet of the preset's stills (see `render_stills`)."""
     stills = render_stills(
@@ -126,6 +135,7 @@ def preview_sheet(
         variables=variables,
         asset_roots=asset_roots,
         profile=profile,
+        music=music,
     )
     name = title or (preset.name if isinstance(preset, Preset) else Path(str(preset)).stem)
     return contact_sheet([(f"{t:.2f} s", f) for t, f in stills], title=name)
@@ -157,6 +167,7 @@ class _InputSource:
         size: tuple[int, int],
         fps: float,
         roots: Sequence[Path],
+        music_file: Path | None,
     ):
         self.fps = fps
         # Planned as the render plans: `cut_on_beat` moves the cuts onto the music's beats.
@@ -164,7 +175,7 @@ class _InputSource:
             list(inputs),
             spec,
             fps=self.fps,
-            beats=lambda seconds: music_beat_times(spec, seconds, roots),
+            beats=lambda seconds: music_beat_times(spec, seconds, roots, music_file),
         )
         self.size = size
         self.total = total_frames(self.plan, self.fps)
@@ -187,8 +198,11 @@ def _source_frames(
     size: tuple[int, int],
     fps: float,
     roots: Sequence[Path],
+    music_file: Path | None,
 ):
-    return _InputSource(spec, inputs, size, fps, roots) if inputs else _DemoSource(size)
+    if not inputs:
+        return _DemoSource(size)
+    return _InputSource(spec, inputs, size, fps, roots, music_file)
 
 
 def watch_preset(

@@ -293,3 +293,30 @@ def test_stills_take_the_output_profile_s_size_as_the_render_does(tmp_path: Path
     squared.write_text(preset.read_text().replace("output: {", "output: {profile: square, "))
     ((_, small),) = render_stills(squared, [0.5], inputs=[photo])
     assert small.shape == (540, 540, 3)
+
+
+def test_the_job_s_music_drives_a_preview_s_beats_as_it_drives_the_render_s(
+    tmp_path: Path,
+) -> None:
+    from clipforge.spec.assets import shipped_assets_dir
+    from tests.delivery_cli import run_cli
+    from tests.gen import make_square_png
+
+    make_square_png(tmp_path / "red.png", 40, (255, 0, 0, 255))
+    preset = write_preset(
+        tmp_path, "stickers: [{image: red.png, at: [90, 160], width: 60, pulse: beat}]\n"
+    )
+    grey = coded_video(tmp_path / "grey.mp4", 60, (128, 128, 128))
+    sheet = tmp_path / "sheet.png"
+    args = ["presets", "preview", str(preset), "-i", str(grey), "--at", "1.0", "-o", str(sheet)]
+    refused = run_cli(*args)  # the preset has no music of its own
+    assert refused.exit_code == 2 and "pulse: beat needs music" in refused.output
+    assert not sheet.exists()
+    song = shipped_assets_dir() / "music" / "pop-120.m4a"
+    done = run_cli(*args, "--music", str(song))
+    assert done.exit_code == 0, done.output
+    assert Image.open(sheet).size[0] > 90
+    ((_, still),) = render_stills(preset, [1.0], inputs=[grey], scale=1.0, music=song)
+    red = (still[..., 0].astype(int) - still[..., 1]) > 100
+    cols = np.nonzero(red.any(axis=0))[0]
+    assert cols[-1] - cols[0] + 1 >= 64  # on the beat: wider than its 60 px
