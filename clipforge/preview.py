@@ -78,7 +78,9 @@ def render_stills(
         preset_dir=spec.source_dir,
         asset_roots=roots,
     )
-    source = _source_frames(spec, inputs, size, fps, roots, music_file)
+    source = (
+        _InputSource(spec, inputs, size, fps, roots, music_file) if inputs else _DemoSource(size)
+    )
     duration = source.duration
     # As the render builds them: exits play up to the clip's end, `pulse: beat` follows the
     # music's beats (analysed only if a sticker pulses).
@@ -190,19 +192,6 @@ class _InputSource:
         return frame_at(
             self.plan, n, self.size, self.fps, self.fit, self.background, total=self.total
         )
-
-
-def _source_frames(
-    spec: Preset,
-    inputs: Sequence[str | Path],
-    size: tuple[int, int],
-    fps: float,
-    roots: Sequence[Path],
-    music_file: Path | None,
-):
-    if not inputs:
-        return _DemoSource(size)
-    return _InputSource(spec, inputs, size, fps, roots, music_file)
 
 
 def watch_preset(

@@ -234,22 +234,23 @@ def test_stills_cut_on_the_beat_where_the_render_cuts(tmp_path: Path) -> None:
     assert near(body(stills[1.5]), RED, 20) and near(body(stills[1.7]), BLUE, 20)
 
 
+PULSING = "stickers: [{image: red.png, at: [90, 160], width: 60, pulse: beat}]\n"
+"""A 60 px red sticker pulsing on the beat (`red.png`, made by `make_square_png`)."""
+
+
+def red_width(frame: np.ndarray) -> int:
+    """The width of the red sticker on a grey frame, in pixels."""
+    red = (frame[..., 0].astype(int) - frame[..., 1]) > 100
+    cols = np.nonzero(red.any(axis=0))[0]
+    return int(cols[-1] - cols[0] + 1)
+
+
 def test_a_sticker_pulsing_on_the_beat_is_previewed(tmp_path: Path) -> None:
     from tests.gen import make_square_png
 
     # The shipped loop is 120 BPM with its first beat at 0: a beat at 1.0 s, none at 1.3 s.
     make_square_png(tmp_path / "red.png", 40, (255, 0, 0, 255))
-    preset = write_preset(
-        tmp_path,
-        "stickers: [{image: red.png, at: [90, 160], width: 60, pulse: beat}]\n"
-        "audio: {music: {file: music/pop-120.m4a}}\n",
-    )
-
-    def red_width(frame: np.ndarray) -> int:
-        red = (frame[..., 0].astype(int) - frame[..., 1]) > 100
-        cols = np.nonzero(red.any(axis=0))[0]
-        return int(cols[-1] - cols[0] + 1)
-
+    preset = write_preset(tmp_path, PULSING + "audio: {music: {file: music/pop-120.m4a}}\n")
     grey = coded_video(tmp_path / "grey.mp4", 60, (128, 128, 128))
     # Before, the preview had no beats and refused the preset ("pulse: beat needs music").
     stills = dict(render_stills(preset, [1.0, 1.3], inputs=[grey], scale=1.0))
@@ -303,13 +304,11 @@ def test_the_job_s_music_drives_a_preview_s_beats_as_it_drives_the_render_s(
     from tests.gen import make_square_png
 
     make_square_png(tmp_path / "red.png", 40, (255, 0, 0, 255))
-    preset = write_preset(
-        tmp_path, "stickers: [{image: red.png, at: [90, 160], width: 60, pulse: beat}]\n"
-    )
+    preset = write_preset(tmp_path, PULSING)  # no music of its own
     grey = coded_video(tmp_path / "grey.mp4", 60, (128, 128, 128))
     sheet = tmp_path / "sheet.png"
     args = ["presets", "preview", str(preset), "-i", str(grey), "--at", "1.0", "-o", str(sheet)]
-    refused = run_cli(*args)  # the preset has no music of its own
+    refused = run_cli(*args)
     assert refused.exit_code == 2 and "pulse: beat needs music" in refused.output
     assert not sheet.exists()
     song = shipped_assets_dir() / "music" / "pop-120.m4a"
@@ -317,6 +316,4 @@ def test_the_job_s_music_drives_a_preview_s_beats_as_it_drives_the_render_s(
     assert done.exit_code == 0, done.output
     assert Image.open(sheet).size[0] > 90
     ((_, still),) = render_stills(preset, [1.0], inputs=[grey], scale=1.0, music=song)
-    red = (still[..., 0].astype(int) - still[..., 1]) > 100
-    cols = np.nonzero(red.any(axis=0))[0]
-    assert cols[-1] - cols[0] + 1 >= 64  # on the beat: wider than its 60 px
+    assert red_width(still) >= 64  # on the beat: wider than its 60 px
