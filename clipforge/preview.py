@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from clipforge.audio.timeline import music_beat_times, music_beats
+from clipforge.audio.timeline import music_beat_times, music_beats, music_source
 from clipforge.delivery import plan_encoding
 from clipforge.demo_media import DemoScene
 from clipforge.errors import ClipforgeError, InputError
@@ -65,6 +65,8 @@ def render_stills(
     check_supported(spec)
     roots = [*spec.source_dirs[1:], *spec.asset_roots, *roots]
     music_file = Path(music) if music else None
+    if music_file is not None:
+        music_source(spec, roots, music_file)  # a missing file is refused, as by the render
     encoding = plan_encoding(spec, profile, draft=True, draft_scale=scale)
     geometry, fps = encoding.geometry, encoding.fps
     size = geometry.output_size

@@ -311,6 +311,13 @@ def test_the_job_s_music_drives_a_preview_s_beats_as_it_drives_the_render_s(
     refused = run_cli(*args)
     assert refused.exit_code == 2 and "pulse: beat needs music" in refused.output
     assert not sheet.exists()
+    # A wrong path is refused even where nothing needs the beats, as the render refuses it.
+    (tmp_path / "plain").mkdir()
+    plain = write_preset(tmp_path / "plain", "")
+    missing = run_cli("presets", "preview", str(plain), "--music", str(tmp_path / "nope.mp3"),
+                      "-o", str(sheet))  # fmt: skip
+    assert missing.exit_code == 2 and "no such music file" in missing.output
+    assert not sheet.exists()
     song = shipped_assets_dir() / "music" / "pop-120.m4a"
     done = run_cli(*args, "--music", str(song))
     assert done.exit_code == 0, done.output
