@@ -22,7 +22,7 @@ import numpy as np
 from clipforge.errors import InputError
 from clipforge.frames import fit_frame
 from clipforge.media import open_video, read_image
-from clipforge.media.decode import Pixels
+from clipforge.media.decode import Pixels, VideoReader
 from clipforge.timeline.sources import FrameSource, ImageSequence, as_indexed
 from clipforge.timeline.stills import still_frames
 from clipforge.timeline.transitions import TRANSITIONS
@@ -80,16 +80,14 @@ def clip_frames(
             frames: Iterable[np.ndarray] = _reversed_video(clip, count, size, fps, fit, background)
         else:
             ahead = pixels == "rgb" and 0 < tail <= chunk_frames(size, fps)
-            frames = open_video(
-                clip.source,  # type: ignore[arg-type]
+            frames = open_clip_video(
+                clip,
                 size,
                 fps,
-                fit,  # type: ignore[arg-type]
+                fit,
                 background,
-                start=clip.source_start,
-                duration=clip.source_duration,
-                speed=clip.speed,
-                info=clip.info,
+                clip.source_start,
+                clip.source_duration,
                 pixels="yuv601" if ahead else pixels,
             )
             if ahead:
@@ -278,19 +276,35 @@ def decode_window(
     n, lo, hi = window
     if round((hi - lo) / (clip.speed / fps)) < 1:
         return []
-    with open_video(
+    with open_clip_video(clip, size, fps, fit, background, lo, hi - lo, "yuv601") as reader:
+        return list(reader)[:n]
+
+
+def open_clip_video(
+    clip: Clip,
+    size: tuple[int, int],
+    fps: float,
+    fit: str,
+    background: tuple[int, int, int],
+    start: float,
+    duration: float,
+    pixels: Pixels = "rgb",
+) -> VideoReader:
+    """A video clip's source from source second `start` for `duration`, at the clip's speed,
+    fitted to the canvas: the one way the render and the preview's seek open a video, so that
+    both get the same frames."""
+    return open_video(
         clip.source,  # type: ignore[arg-type]
         size,
         fps,
         fit,  # type: ignore[arg-type]
         background,
-        start=lo,
-        duration=hi - lo,
+        start=start,
+        duration=duration,
         speed=clip.speed,
         info=clip.info,
-        pixels="yuv601",
-    ) as reader:
-        return list(reader)[:n]
+        pixels=pixels,
+    )
 
 
 def _reversed_video(

@@ -17,9 +17,10 @@ import numpy as np
 
 from clipforge.errors import InputError
 from clipforge.frames import fit_frame
-from clipforge.media import open_video, read_image
+from clipforge.media import read_image
 from clipforge.timeline.frames import (
     decode_window,
+    open_clip_video,
     own_frame,
     reversed_windows,
     sampled_indices,
@@ -96,18 +97,9 @@ def _video_frame(
     lookback = max(LOOKBACK_SECONDS, 2.0 / rate if rate > 0 else 0.0)
     back = min(k, max(2, math.ceil(lookback / step)))
     start = clip.source_start + (k - back) * step
-    with open_video(
-        clip.source,  # type: ignore[arg-type]
-        size,
-        fps,
-        fit,  # type: ignore[arg-type]
-        background,
-        start=start,
-        # To the clip's end, as the render's decode: the same frames near the source's end.
-        duration=clip.source_start + clip.source_duration - start,
-        speed=clip.speed,
-        info=clip.info,
-    ) as reader:
+    # To the clip's end, as the render's decode: the same frames near the source's end.
+    end = clip.source_start + clip.source_duration
+    with open_clip_video(clip, size, fps, fit, background, start, end - start) as reader:
         # Frame `back`; a source a frame or two short ends on its last, as the render repeats it.
         last = collections.deque(itertools.islice(reader, back + 1), maxlen=1)
     if not last:
