@@ -62,7 +62,6 @@ class Vignette(CompiledFilter):
     1080x1920); the filter's `strength` is the darkness at the corners."""
 
     def __init__(self, size: tuple[int, int], radius: float, softness: float):
-        self._size = size
         self._geometry = (size, radius, softness)
         # Masks are made on one quadrant and mirrored in uint8: the render's first frame waits
         # for its mask (a quarter of the float work; ~40 ms at 1080x1920 when made whole). The
@@ -81,7 +80,8 @@ class Vignette(CompiledFilter):
     def gain(self, darkness: float) -> np.ndarray:
         """The (H, W) uint8 gain (255 = unchanged) for a darkness in 0..1."""
         curve = self._get_quadrant(keep=bool(self._ops))
-        return mirror(np.rint((1.0 - darkness * curve) * 255.0).astype(np.uint8), self._size)
+        gain = np.rint((1.0 - darkness * curve) * 255.0).astype(np.uint8)
+        return mirror(gain, self._geometry[0])
 
     def ops(self, strength: float) -> list[Op]:
         ops = self._ops.get(strength)
