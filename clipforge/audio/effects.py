@@ -17,13 +17,17 @@ from clipforge.media import decode_audio
 log = logging.getLogger(__name__)
 
 
-def effects_track(
+def effect_pieces(
     effects: Sequence[Any],
     n: int,
     find: Callable[[str], Path],
     rate: int = RATE,
-) -> np.ndarray | None:
-    """Every effect at its time and volume on an n-sample track; None without effects.
+) -> list[tuple[int, np.ndarray]] | None:
+    """The effects at their times and volumes on an n-sample track, without its silence:
+    (first sample, float32 (m, 2)) for each stretch where effects sound, overlapping effects
+    summed as the track sums them; None without effects.
+
+    Effects last a second or two: this is what of a clip-long track is not zeros.
 
     Args:
         effects: `SoundEffect`s (`file`, `at` seconds on the output, `volume` dB).
@@ -36,29 +40,6 @@ def effects_track(
     Raises:
         InputError: An effect's file is missing, not audio or unreadable; the message names the
             file and the key (`audio.effects[i].file`).
-    """
-    pieces = effect_pieces(effects, n, find, rate)
-    if pieces is None:
-        return None
-    out = np.zeros((n, 2), np.float32)
-    for first, piece in pieces:
-        out[first : first + len(piece)] += piece
-    return out
-
-
-def effect_pieces(
-    effects: Sequence[Any],
-    n: int,
-    find: Callable[[str], Path],
-    rate: int = RATE,
-) -> list[tuple[int, np.ndarray]] | None:
-    """`effects_track` without its silence: (first sample, float32 (m, 2)) for each stretch
-    of the track where effects sound, overlapping effects summed as the track sums them.
-
-    Effects last a second or two: this is what of a clip-long track is not zeros.
-
-    Raises:
-        InputError: As `effects_track`.
     """
     if not effects:
         return None
