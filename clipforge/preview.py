@@ -29,8 +29,7 @@ from clipforge.overlay.build import build_overlays
 from clipforge.render import DRAFT_SCALE, frames_in_yuv, resolve_preset
 from clipforge.sheet import contact_sheet
 from clipforge.spec import Preset, catalog, catalog_dir, check_supported
-from clipforge.spec.values import parse_color
-from clipforge.timeline import frame_at, plan_timeline, total_frames
+from clipforge.timeline import Canvas, frame_at, plan_timeline, total_frames
 
 SAMPLE_SECONDS = 15.0
 
@@ -173,27 +172,22 @@ class _InputSource:
         roots: Sequence[Path],
         music_file: Path | None,
     ):
-        self.fps = fps
+        self.canvas = Canvas.of(spec, size, fps)
         # Planned as the render plans: `cut_on_beat` moves the cuts onto the music's beats.
         self.plan = plan_timeline(
             list(inputs),
             spec,
-            fps=self.fps,
+            fps=fps,
             beats=lambda seconds: music_beat_times(spec, seconds, roots, music_file),
         )
-        self.size = size
-        self.total = total_frames(self.plan, self.fps)
+        self.total = total_frames(self.plan, fps)
         # The rendered video's length: its last frame starts before this.
-        self.duration = self.total / self.fps
-        self.fit = str(spec.canvas.fit)
-        self.background = parse_color(spec.canvas.background)[:3]
+        self.duration = self.total / fps
 
     def frame(self, t: float) -> np.ndarray:
         """The render's frame on screen at `t`: transitions, moving stills and segments too."""
-        n = min(frame_number(t, self.fps), self.total - 1)
-        return frame_at(
-            self.plan, n, self.size, self.fps, self.fit, self.background, total=self.total
-        )
+        n = min(frame_number(t, self.canvas.fps), self.total - 1)
+        return frame_at(self.plan, n, self.canvas, total=self.total)
 
 
 def watch_preset(

@@ -38,8 +38,8 @@ from clipforge.media.decode import draft_decoding
 from clipforge.media.pool import FramePool, recycling
 from clipforge.overlay.build import build_overlays
 from clipforge.spec import Preset, check_supported, load_preset
-from clipforge.spec.values import parse_color
 from clipforge.timeline import (
+    Canvas,
     FrameSource,
     ImageSequence,
     Plan,
@@ -202,8 +202,6 @@ def _render_frames(
     threads = DRAFT_ENCODER_THREADS if draft else ENCODER_THREADS[pixels]
     writer = _writer(spec, encoding, Path(output), sound, pixels, threads)
     done = 0
-    fit = str(getattr(spec.canvas.fit, "value", spec.canvas.fit))
-    background = parse_color(spec.canvas.background)[:3]
     # YUV frames go round: decoder -> filters and layers -> encoder -> decoder (pool.py).
     pool = FramePool() if on_yuv is not None else None
     # The encoder starts first: x264 sets up while the layers are built, and the vignette's
@@ -212,9 +210,8 @@ def _render_frames(
         overlays = build_overlays(
             spec, geometry, roots, duration=frame_count / fps, beats=lambda: sound.result().beats
         )
-        frames = timeline_frames(
-            plan, frame_count, geometry.output_size, fps, fit, background, pixels
-        )
+        canvas = Canvas.of(spec, geometry.output_size, fps)
+        frames = timeline_frames(plan, frame_count, canvas, pixels)
         # closing: a failed encode still ends the decoders' ffmpeg processes right away. A
         # draft decodes its footage the cheap way (no deblocking, a fast scaler): see
         # draft_decoding.

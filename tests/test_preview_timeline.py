@@ -19,7 +19,7 @@ import clipforge
 from clipforge.media import open_video, read_image
 from clipforge.preview import frame_number, render_stills
 from clipforge.spec import load_preset
-from clipforge.timeline import frame_at, plan_timeline, timeline_frames, total_frames
+from clipforge.timeline import Canvas, frame_at, plan_timeline, timeline_frames, total_frames
 from clipforge.timeline import frames as timeline_frames_module
 from tests.timeline_footage import (
     BLUE,
@@ -35,6 +35,7 @@ from tests.timeline_footage import (
 )
 
 FPS = 30
+CANVAS = Canvas(SIZE, FPS)
 CLOSE_DB = 38.0
 """Luma PSNR of a still and the rendered frame it stands for: measured 43.5 dB and up (47.5 in
 the transitions). The old preview (the first clip only, stills unmoved) measured 6.5 to 28.4 dB
@@ -140,9 +141,9 @@ def test_frame_at_is_the_streamed_frame_for_stills_bit_for_bit(tmp_path, photo):
     plan = plan_timeline([photo, flipped], preset)
     total = total_frames(plan, FPS)
     assert total == 33
-    streamed = list(timeline_frames(plan, total, SIZE, FPS, "cover", (0, 0, 0)))
+    streamed = list(timeline_frames(plan, total, CANVAS))
     for n in range(total):
-        alone = frame_at(plan, n, SIZE, FPS, "cover", (0, 0, 0))
+        alone = frame_at(plan, n, CANVAS)
         assert np.array_equal(alone, streamed[n]), n
 
 
@@ -161,9 +162,9 @@ def test_frame_at_samples_sequences_and_frames_from_code_as_streamed(tmp_path):
     plan = plan_timeline([shots, clipforge.FrameSource(frames, fps=25, duration=1.0)], preset)
     assert [c.kind for c in plan.clips] == ["sequence", "frames"]
     total = total_frames(plan, FPS)
-    streamed = list(timeline_frames(plan, total, SIZE, FPS, "cover", (0, 0, 0)))
+    streamed = list(timeline_frames(plan, total, CANVAS))
     for n in range(total):
-        assert np.array_equal(frame_at(plan, n, SIZE, FPS, "cover", (0, 0, 0)), streamed[n]), n
+        assert np.array_equal(frame_at(plan, n, CANVAS), streamed[n]), n
 
 
 def test_frame_at_decodes_the_render_s_source_frames(tmp_path, pair, monkeypatch):
@@ -180,10 +181,10 @@ def test_frame_at_decodes_the_render_s_source_frames(tmp_path, pair, monkeypatch
     )
     plan = plan_timeline(list(pair), preset)
     total = total_frames(plan, FPS)
-    streamed = list(timeline_frames(plan, total, SIZE, FPS, "cover", (0, 0, 0)))
+    streamed = list(timeline_frames(plan, total, CANVAS))
     # Decoding is deterministic: the same source frame decodes to the same pixels.
     for n in range(total):
-        alone = frame_at(plan, n, SIZE, FPS, "cover", (0, 0, 0))
+        alone = frame_at(plan, n, CANVAS)
         assert np.array_equal(alone, streamed[n]), n
 
 

@@ -15,9 +15,9 @@ import clipforge
 from clipforge.media import open_video, probe
 from clipforge.media.ffmpeg import run_ffmpeg
 from clipforge.spec import load_preset
+from clipforge.timeline import Canvas, plan_timeline, timeline_frames
 from clipforge.timeline import compose as compose_module
 from clipforge.timeline import frames as timeline_frames_module
-from clipforge.timeline import plan_timeline, timeline_frames
 from clipforge.timeline.frames import clip_frames, reverse_chunks
 from clipforge.timeline.plan import Clip
 from tests.timeline_footage import (
@@ -34,6 +34,8 @@ from tests.timeline_footage import (
     near,
     read_code,
 )
+
+CANVAS = Canvas(SIZE, 30)
 
 
 def write_preset(folder: Path, body_yaml: str) -> Path:
@@ -99,7 +101,7 @@ def test_reversed_clip_is_the_rgb_readers_frames_backwards_across_yuv_chunks(foo
     path = footage["a"]
     info = probe(path)
     clip = Clip(path, "video", start=0.0, duration=1.0, source_start=0.5, info=info, reverse=True)
-    got = list(clip_frames(clip, 30, SIZE, 30, "cover", (0, 0, 0)))
+    got = list(clip_frames(clip, 30, CANVAS))
     with open_video(path, SIZE, 30, "cover", start=0.5, duration=1.0, info=info) as reader:
         expected = list(reader)[::-1]
     assert opened == [(2, "yuv601")] + [(7, "yuv601")] * 4
@@ -116,7 +118,7 @@ def test_reversed_clip_past_the_source_end_pads_with_fresh_copies_of_its_first_f
     monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", W * H * 3 // 2 * 4)
     path = footage["a"]  # 90 frames; the plan asks for 92 of them, backwards from 3.0 s
     clip = Clip(path, "video", start=0.0, duration=92 / 30, info=probe(path), reverse=True)
-    got = list(clip_frames(clip, 92, SIZE, 30, "cover", (0, 0, 0)))
+    got = list(clip_frames(clip, 92, CANVAS))
     assert [read_code(f) for f in got] == [*range(89, -1, -1), 0, 0]
     assert np.array_equal(got[-1], got[-3]) and np.array_equal(got[-2], got[-3])
     got[-1][:] = 0  # each padding frame is the caller's own
@@ -168,7 +170,7 @@ def test_forward_clip_reads_its_blended_tail_ahead_and_ends_its_decoder(footage,
     path = footage["a"]
     info = probe(path)
     clip = Clip(path, "video", start=0.0, duration=1.0, source_start=0.5, info=info)
-    frames = clip_frames(clip, 30, SIZE, 30, "cover", (0, 0, 0), tail=6)
+    frames = clip_frames(clip, 30, CANVAS, tail=6)
     got = [next(frames) for _ in range(24)]
     (reader,) = spy.readers
     assert reader.frames_read == 24 and spy.open
@@ -201,7 +203,7 @@ timeline:
     assert total == 30 + 60 + 30 - 2 * 9
 
     def render_frames() -> list[np.ndarray]:
-        return list(timeline_frames(plan, total, SIZE, 30, "cover", (0, 0, 0)))
+        return list(timeline_frames(plan, total, CANVAS))
 
     # Chunks of 10 (5 while the reversed clip fades in); each 9-frame tail is read ahead.
     monkeypatch.setattr(timeline_frames_module, "REVERSE_CHUNK_YUV_BYTES", W * H * 3 // 2 * 10)

@@ -3,10 +3,12 @@
 - `sources`: what an input is (video, still, image sequence, frames from code).
 - `plan`: segments, speed, transitions, the length limit: the `Plan` of `Clip`s.
 - `beats`: `cut_on_beat`, moving cuts onto the music's beats.
+- `canvas`: the size, rate and fit every frame is made for.
 - `frames`, `stills`, `transitions`, `compose`: the frames of a clip and of the whole plan;
   `seek` and `compose.frame_at`: any one of them on its own, for the preview.
 """
 
+from clipforge.timeline.canvas import Canvas
 from clipforge.timeline.compose import (
     frame_at,
     plays_as_decoded,
@@ -37,6 +39,7 @@ __all__ = [
     "MAX_SPEED",
     "MIN_SPEED",
     "TRANSITIONS",
+    "Canvas",
     "Clip",
     "FrameSource",
     "ImageSequence",

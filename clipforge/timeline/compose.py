@@ -13,6 +13,7 @@ import numpy as np
 
 from clipforge.errors import RenderError
 from clipforge.media.decode import Pixels
+from clipforge.timeline.canvas import Canvas
 from clipforge.timeline.frames import clip_frames
 from clipforge.timeline.plan import Plan
 from clipforge.timeline.seek import clip_frame
@@ -47,10 +48,7 @@ def plays_as_decoded(plan: Plan) -> bool:
 def timeline_frames(
     plan: Plan,
     total: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
+    canvas: Canvas,
     pixels: Pixels = "rgb",
 ) -> Iterator[np.ndarray]:
     """Exactly `total` canvas-sized frames of the planned clip, each a fresh array.
@@ -61,17 +59,14 @@ def timeline_frames(
     Args:
         plan: the timeline.
         total: output frames wanted.
-        size: canvas (width, height).
-        fps: output frame rate.
-        fit: cover, contain or stretch.
-        background: padding colour for contain.
+        canvas: the frames' size and rate, and how the inputs fit them.
         pixels: "rgb", or "yuv709" I420 frames for plans where `plays_as_decoded` holds.
 
     Raises:
         InputError: a source ended early or could not be read.
         RenderError: the plan leaves a frame without any clip.
     """
-    clips = plan.clips
+    clips, fps = plan.clips, canvas.fps
     spans = frame_spans(plan, fps, total)
     open_: dict[int, Iterator[np.ndarray]] = {}
     upcoming = 0
@@ -83,10 +78,7 @@ def timeline_frames(
                     open_[upcoming] = clip_frames(
                         clips[upcoming],
                         end - first,
-                        size,
-                        fps,
-                        fit,
-                        background,
+                        canvas,
                         pixels,
                         tail=blended_tail(plan, spans, upcoming),
                     )
@@ -127,10 +119,7 @@ def _shown(
 def frame_at(
     plan: Plan,
     n: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
+    canvas: Canvas,
     total: int | None = None,
 ) -> np.ndarray:
     """Output frame `n` of `timeline_frames(plan, total, ...)`, made on its own (RGB).
@@ -141,11 +130,8 @@ def frame_at(
 
     Args:
         plan: the timeline.
-        n: the output frame, 0 to `total` - 1; it shows time `n / fps`.
-        size: canvas (width, height).
-        fps: output frame rate.
-        fit: cover, contain or stretch.
-        background: padding colour for contain.
+        n: the output frame, 0 to `total` - 1; it shows time `n / canvas.fps`.
+        canvas: the frames' size and rate, and how the inputs fit them.
         total: output frames of the clip (default: as `clipforge.render` counts them).
 
     Raises:
@@ -153,6 +139,7 @@ def frame_at(
         InputError: a source ended early, could not be read, or is a one-pass iterable.
         RenderError: the plan leaves the frame without any clip.
     """
+    fps = canvas.fps
     total = total_frames(plan, fps) if total is None else total
     if not 0 <= n < total:
         raise ValueError(f"frame {n} is outside the clip's {total} frames")
@@ -164,15 +151,7 @@ def frame_at(
     if len(active) == 2 and TRANSITIONS.get(plan.clips[active[1]].transition) is None:
         active = active[1:]  # a cut: the outgoing clip's frame would not be shown
     frames = [
-        clip_frame(
-            plan.clips[i],
-            n - spans[i][0],
-            spans[i][1] - spans[i][0],
-            size,
-            fps,
-            fit,
-            background,
-        )
+        clip_frame(plan.clips[i], n - spans[i][0], spans[i][1] - spans[i][0], canvas)
         for i in active
     ]
     return _shown(plan, spans, active, frames, n, fps)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Generator, Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
@@ -28,6 +29,7 @@ from clipforge.timeline.stills import still_frames
 from clipforge.timeline.transitions import TRANSITIONS
 
 if TYPE_CHECKING:
+    from clipforge.timeline.canvas import Canvas
     from clipforge.timeline.plan import Clip
 
 REVERSE_CHUNK_YUV_BYTES = 48 * 2**20
@@ -42,10 +44,7 @@ MAX_MISSING_FRAMES = 2
 def clip_frames(
     clip: Clip,
     count: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
+    canvas: Canvas,
     pixels: Pixels = "rgb",
     tail: int = 0,
 ) -> Iterator[np.ndarray]:
@@ -54,10 +53,7 @@ def clip_frames(
     Args:
         clip: the clip (`Plan.clips` item).
         count: frames wanted (the clip's span on the output, maybe trimmed).
-        size: canvas (width, height).
-        fps: output frame rate.
-        fit: cover, contain or stretch.
-        background: padding colour for contain.
+        canvas: the frames' size and rate, and how the clip fits them.
         pixels: "rgb", or "yuv709" I420 frames (forward video clips only: see `open_video`).
         tail: the last frames, which the next clip's transition blends over. A forward video
             in RGB reads them ahead when they come (as I420, at most a reversed chunk's worth)
@@ -72,20 +68,21 @@ def clip_frames(
         raise ValueError(f"{pixels} frames come only from forward video clips")
     if clip.kind == "image":
         yield from still_frames(
-            clip.source, count, size, fit, background, clip.motion, clip.reverse
-        )  # type: ignore[arg-type]
+            clip.source,  # type: ignore[arg-type]
+            count,
+            canvas,
+            clip.motion,
+            clip.reverse,
+        )
         return
     if clip.kind == "video":
         if clip.reverse:
-            frames: Iterable[np.ndarray] = _reversed_video(clip, count, size, fps, fit, background)
+            frames: Iterable[np.ndarray] = _reversed_video(clip, count, canvas)
         else:
-            ahead = pixels == "rgb" and 0 < tail <= chunk_frames(size, fps)
+            ahead = pixels == "rgb" and 0 < tail <= chunk_frames(canvas)
             frames = open_clip_video(
                 clip,
-                size,
-                fps,
-                fit,
-                background,
+                canvas,
                 clip.source_start,
                 clip.source_duration,
                 pixels="yuv601" if ahead else pixels,
@@ -95,14 +92,14 @@ def clip_frames(
                 return
         yield from exactly(frames, count, clip.label)
         return
-    source = clip.source
+    source, fps = clip.source, canvas.fps
     if isinstance(source, ImageSequence):
         paths = source.paths
-        read = lambda i: read_image(paths[i], size, fit, background)  # noqa: E731
+        read = lambda i: fitted_image(paths[i], canvas)  # noqa: E731
         yield from _indexed(clip, count, fps, source.fps, len(paths), read)
         return
     assert isinstance(source, FrameSource)
-    fitted = lambda f: own_frame(fit_frame(np.asarray(f), size, fit, background), f)  # noqa: E731
+    fitted = lambda f: fitted_frame(f, canvas)  # noqa: E731
     indexed = as_indexed(source.frames)
     if indexed is not None:
         pick = lambda i: fitted(indexed[i])  # noqa: E731
@@ -111,9 +108,16 @@ def clip_frames(
         yield from _streamed(clip, count, fps, source, fitted)
 
 
-def own_frame(frame: np.ndarray, original: object) -> np.ndarray:
-    """The frame loop draws on its frames: never hand it the caller's own array."""
-    return frame.copy() if frame is original else frame
+def fitted_image(path: Path, canvas: Canvas) -> np.ndarray:
+    """An image file fitted to the canvas."""
+    return read_image(path, canvas.size, canvas.fit, canvas.background)
+
+
+def fitted_frame(raw: object, canvas: Canvas) -> np.ndarray:
+    """A frame from code fitted to the canvas, never the caller's own array (the frame loop
+    draws on its frames)."""
+    frame = fit_frame(np.asarray(raw), canvas.size, canvas.fit, canvas.background)
+    return frame.copy() if frame is raw else frame
 
 
 def source_indices(clip: Clip, count: int, fps: float, source_fps: float) -> list[int]:
@@ -202,10 +206,10 @@ def _check_enough(have: int, need: int, label: str) -> None:
         raise InputError(f"ran out of frames: got {have + 1}, the timeline needs {need + 1}", label)
 
 
-def chunk_frames(size: tuple[int, int], fps: float) -> int:
+def chunk_frames(canvas: Canvas) -> int:
     """Frames of a reversed chunk (`REVERSE_CHUNK_YUV_BYTES` of I420), 4 to one second's."""
-    w, h = size
-    return max(4, min(math.ceil(fps), REVERSE_CHUNK_YUV_BYTES // (w * h * 3 // 2)))
+    w, h = canvas.size
+    return max(4, min(math.ceil(canvas.fps), REVERSE_CHUNK_YUV_BYTES // (w * h * 3 // 2)))
 
 
 def _tail_read_ahead(
@@ -244,12 +248,10 @@ def reverse_chunks(count: int, chunk: int, overlap: int) -> list[int]:
     return sizes + [rest] * (rest > 0) + [chunk] * full
 
 
-def reversed_windows(
-    clip: Clip, count: int, size: tuple[int, int], fps: float
-) -> list[tuple[int, float, float]]:
+def reversed_windows(clip: Clip, count: int, canvas: Canvas) -> list[tuple[int, float, float]]:
     """(frames, start, end) in source seconds of each chunk of a reversed clip, in playing
     order: chunk sizes from `reverse_chunks`, windows counted back from the clip's end."""
-    chunk = chunk_frames(size, fps)
+    chunk, fps = chunk_frames(canvas), canvas.fps
     overlap = round(clip.transition_seconds * fps) if clip.transition in TRANSITIONS else 0
     step = clip.speed / fps
     end = clip.source_start + count * step
@@ -266,26 +268,20 @@ def reversed_windows(
 def decode_window(
     clip: Clip,
     window: tuple[int, float, float],
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
+    canvas: Canvas,
 ) -> list[np.ndarray]:
     """A reversed chunk's frames, decoded forwards: at most its count of I420 frames (BT.601
     limited range, as ffmpeg pipes them), fewer where the window starts before the source."""
     n, lo, hi = window
-    if round((hi - lo) / (clip.speed / fps)) < 1:
+    if round((hi - lo) / (clip.speed / canvas.fps)) < 1:
         return []
-    with open_clip_video(clip, size, fps, fit, background, lo, hi - lo, "yuv601") as reader:
+    with open_clip_video(clip, canvas, lo, hi - lo, "yuv601") as reader:
         return list(reader)[:n]
 
 
 def open_clip_video(
     clip: Clip,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
+    canvas: Canvas,
     start: float,
     duration: float,
     pixels: Pixels = "rgb",
@@ -295,10 +291,10 @@ def open_clip_video(
     both get the same frames."""
     return open_video(
         clip.source,  # type: ignore[arg-type]
-        size,
-        fps,
-        fit,  # type: ignore[arg-type]
-        background,
+        canvas.size,
+        canvas.fps,
+        canvas.fit,
+        canvas.background,
         start=start,
         duration=duration,
         speed=clip.speed,
@@ -307,23 +303,16 @@ def open_clip_video(
     )
 
 
-def _reversed_video(
-    clip: Clip,
-    count: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
-) -> Iterator[np.ndarray]:
+def _reversed_video(clip: Clip, count: int, canvas: Canvas) -> Iterator[np.ndarray]:
     """The clip's window backwards: chunks decoded forwards from the end, each handed out
     last frame first. Output frame k shows source time `end - (k + 1) * speed / fps`.
 
     A chunk is held as I420 frames; each becomes a fresh RGB frame, the same the RGB reader
     would give, as it is handed out. Chunk sizes: see `reverse_chunks`."""
     last: np.ndarray | None = None
-    for window in reversed_windows(clip, count, size, fps):
+    for window in reversed_windows(clip, count, canvas):
         n = window[0]
-        frames = decode_window(clip, window, size, fps, fit, background)
+        frames = decode_window(clip, window, canvas)
         pad = frames[0] if frames else last
         if pad is None:
             raise InputError("nothing to decode for the reversed segment", clip.label)

@@ -16,12 +16,12 @@ import cv2
 import numpy as np
 
 from clipforge.errors import InputError
-from clipforge.frames import fit_frame
-from clipforge.media import read_image
+from clipforge.timeline.canvas import Canvas
 from clipforge.timeline.frames import (
     decode_window,
+    fitted_frame,
+    fitted_image,
     open_clip_video,
-    own_frame,
     reversed_windows,
     sampled_indices,
 )
@@ -34,25 +34,14 @@ LOOKBACK_SECONDS = 0.25
 the frame on the render's tick is then among those decoded, whatever the source's rate."""
 
 
-def clip_frame(
-    clip: Clip,
-    k: int,
-    count: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
-) -> np.ndarray:
-    """Frame `k` of `clip_frames(clip, count, ...)` (RGB), made without the frames before it.
+def clip_frame(clip: Clip, k: int, count: int, canvas: Canvas) -> np.ndarray:
+    """Frame `k` of `clip_frames(clip, count, canvas)` (RGB), made without the frames before it.
 
     Args:
         clip: the clip (`Plan.clips` item).
         k: which frame, 0 to `count` - 1.
         count: the clip's frames (its span on the output, maybe trimmed).
-        size: canvas (width, height).
-        fps: output frame rate.
-        fit: cover, contain or stretch.
-        background: padding colour for contain.
+        canvas: the frames' size and rate, and how the clip fits them.
 
     Raises:
         InputError: the source has fewer frames than the plan expects, or is a one-pass
@@ -63,27 +52,18 @@ def clip_frame(
             clip.source,  # type: ignore[arg-type]
             k,
             count,
-            size,
-            fit,
-            background,
+            canvas,
             clip.motion,
             clip.reverse,
         )
     if clip.kind == "video":
         if clip.reverse:
-            return _reversed_video_frame(clip, k, count, size, fps, fit, background)
-        return _video_frame(clip, k, size, fps, fit, background)
-    return _sampled_frame(clip, k, count, size, fps, fit, background)
+            return _reversed_video_frame(clip, k, count, canvas)
+        return _video_frame(clip, k, canvas)
+    return _sampled_frame(clip, k, count, canvas)
 
 
-def _video_frame(
-    clip: Clip,
-    k: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
-) -> np.ndarray:
+def _video_frame(clip: Clip, k: int, canvas: Canvas) -> np.ndarray:
     """Frame `k` of a forward video clip, as the render's one decode of the clip gives it.
 
     That decode shows at output frame k the latest source frame at or before source time
@@ -92,14 +72,14 @@ def _video_frame(
     `in` between frames), so the decode starts a few ticks earlier on the render's own grid
     of ticks and the frame is taken on tick k.
     """
-    step = clip.speed / fps  # source seconds per output frame
+    step = clip.speed / canvas.fps  # source seconds per output frame
     rate = clip.info.fps if clip.info is not None else 0.0
     lookback = max(LOOKBACK_SECONDS, 2.0 / rate if rate > 0 else 0.0)
     back = min(k, max(2, math.ceil(lookback / step)))
     start = clip.source_start + (k - back) * step
     # To the clip's end, as the render's decode: the same frames near the source's end.
     end = clip.source_start + clip.source_duration
-    with open_clip_video(clip, size, fps, fit, background, start, end - start) as reader:
+    with open_clip_video(clip, canvas, start, end - start) as reader:
         # Frame `back`; a source a frame or two short ends on its last, as the render repeats it.
         last = collections.deque(itertools.islice(reader, back + 1), maxlen=1)
     if not last:
@@ -107,24 +87,16 @@ def _video_frame(
     return last[0]
 
 
-def _reversed_video_frame(
-    clip: Clip,
-    k: int,
-    count: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
-) -> np.ndarray:
+def _reversed_video_frame(clip: Clip, k: int, count: int, canvas: Canvas) -> np.ndarray:
     """Frame `k` of a reversed video clip: the render's chunk that holds it, decoded alone
     (`frames.reversed_windows`): the same chunk decoded the same way gives the same frames."""
     done = 0
-    for window in reversed_windows(clip, count, size, fps):
+    for window in reversed_windows(clip, count, canvas):
         n = window[0]
         if k < done + n:
             break
         done += n
-    frames = decode_window(clip, window, size, fps, fit, background)
+    frames = decode_window(clip, window, canvas)
     at = n - 1 - (k - done)  # a chunk plays last frame first
     missing = n - len(frames)  # before the source's start: padded at the chunk's front
     if at >= missing:
@@ -134,23 +106,15 @@ def _reversed_video_frame(
     if done == 0:
         raise InputError("nothing to decode for the reversed segment", clip.label)
     # An empty chunk holds the picture the chunk before ended on.
-    return _reversed_video_frame(clip, done - 1, count, size, fps, fit, background)
+    return _reversed_video_frame(clip, done - 1, count, canvas)
 
 
-def _sampled_frame(
-    clip: Clip,
-    k: int,
-    count: int,
-    size: tuple[int, int],
-    fps: float,
-    fit: str,
-    background: tuple[int, int, int],
-) -> np.ndarray:
+def _sampled_frame(clip: Clip, k: int, count: int, canvas: Canvas) -> np.ndarray:
     """Frame `k` of an image sequence or of frames from code, sampled by time as the render."""
-    source = clip.source
+    source, fps = clip.source, canvas.fps
     if isinstance(source, ImageSequence):
         i = sampled_indices(clip, count, fps, source.fps, len(source.paths))[k]
-        return read_image(source.paths[i], size, fit, background)
+        return fitted_image(source.paths[i], canvas)
     indexed = as_indexed(source.frames)  # type: ignore[union-attr]
     if indexed is None:
         raise InputError(
@@ -158,5 +122,4 @@ def _sampled_frame(
             clip.label,
         )
     i = sampled_indices(clip, count, fps, source.fps, len(indexed))[k]  # type: ignore[union-attr]
-    raw = indexed[i]
-    return own_frame(fit_frame(np.asarray(raw), size, fit, background), raw)
+    return fitted_frame(indexed[i], canvas)

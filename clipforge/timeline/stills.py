@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from clipforge.media import read_image
 from clipforge.timeline.transitions import ease
+
+if TYPE_CHECKING:
+    from clipforge.timeline.canvas import Canvas
 
 MARGIN = 1.2
 """How much larger than the canvas the still is fitted when it moves."""
@@ -51,9 +55,7 @@ def view(size: tuple[int, int], big: tuple[int, int], motion: str, p: float):
 def still_frames(
     path: Path,
     count: int,
-    size: tuple[int, int],
-    fit: str,
-    background: tuple[int, int, int],
+    canvas: Canvas,
     motion: str = "none",
     reverse: bool = False,
 ) -> Iterator[np.ndarray]:
@@ -62,49 +64,38 @@ def still_frames(
     Args:
         path: the image file.
         count: frames wanted.
-        size: canvas (width, height).
-        fit: how the image fits the canvas (cover, contain, stretch).
-        background: padding colour for contain.
+        canvas: the frames' size, and how the image fits them (`fps` is not used).
         motion: "none" or one of MOTIONS.
         reverse: play the motion backwards (a reversed segment).
     """
-    if motion == "none":
-        still = read_image(path, size, fit, background)
-        for _ in range(count):
-            yield still.copy()  # the frame loop draws on its frames
-        return
-    big = _enlarged(size)
-    still = read_image(path, big, fit, background)
+    still = _fitted(path, canvas, motion)
     for k in range(count):
-        yield _moved(still, size, motion, _progress(k, count, reverse))
+        if motion == "none":
+            yield still.copy()  # the frame loop draws on its frames
+        else:
+            yield _moved(still, canvas.size, motion, _progress(k, count, reverse))
 
 
 def still_frame(
     path: Path,
     k: int,
     count: int,
-    size: tuple[int, int],
-    fit: str,
-    background: tuple[int, int, int],
+    canvas: Canvas,
     motion: str = "none",
     reverse: bool = False,
 ) -> np.ndarray:
-    """Frame `k` of `still_frames(path, count, ...)`, made without the frames before it.
-
-    Args:
-        path: the image file.
-        k: which frame, 0 to `count` - 1.
-        count: the clip's frames (the motion spans them all).
-        size: canvas (width, height).
-        fit: how the image fits the canvas (cover, contain, stretch).
-        background: padding colour for contain.
-        motion: "none" or one of MOTIONS.
-        reverse: play the motion backwards (a reversed segment).
-    """
+    """Frame `k` (0 to `count` - 1) of `still_frames(path, count, canvas, motion, reverse)`,
+    made without the frames before it."""
+    still = _fitted(path, canvas, motion)
     if motion == "none":
-        return read_image(path, size, fit, background)
-    still = read_image(path, _enlarged(size), fit, background)
-    return _moved(still, size, motion, _progress(k, count, reverse))
+        return still
+    return _moved(still, canvas.size, motion, _progress(k, count, reverse))
+
+
+def _fitted(path: Path, canvas: Canvas, motion: str) -> np.ndarray:
+    """The still fitted to the canvas, or to `MARGIN` times the canvas when it moves."""
+    size = canvas.size if motion == "none" else _enlarged(canvas.size)
+    return read_image(path, size, canvas.fit, canvas.background)
 
 
 def _enlarged(size: tuple[int, int]) -> tuple[int, int]:
