@@ -40,15 +40,13 @@ def reference_envelope(sound: np.ndarray) -> np.ndarray:
     padded = np.pad(arr, ((pad, pad), (0, 0)), mode="reflect" if len(arr) > 1 else "edge")
     n = len(arr)
     envelope = np.zeros(n, np.float32)
-    first, kernel = loudness._FIRST, loudness._KERNEL
-    width = len(kernel)
+    first, width = loudness._FIRST, len(loudness._KERNEL)
     for channel in range(padded.shape[1]):
         x = padded[:, channel]
         for lo in range(0, n, 1 << 16):
             count = min(1 << 16, n - lo)
             window = x[first + lo : first + lo + count + width - 1]
-            rows = np.ascontiguousarray(sliding_window_view(window, width))
-            points = np.einsum("wc,nw->cn", kernel, rows)
+            points = loudness.phase_points(window, count)
             np.abs(points, out=points)
             part = envelope[lo : lo + count]
             for column in points:
@@ -181,6 +179,17 @@ def test_envelope_is_the_whole_clips_at_any_length(small_pieces, n: int) -> None
     sound = (rng.standard_normal((n, 2)) * 0.4).astype(np.float32)
     sound = peaks_at(sound, boundaries(n, small_pieces[0]))
     assert np.array_equal(true_peak_envelope(sound), reference_envelope(sound))
+
+
+@pytest.mark.parametrize("count", [1, 2, 1000, 1 << 16])
+def test_phase_points_are_the_kernel_run_along_the_input(count: int) -> None:
+    kernel = loudness._KERNEL
+    x = np.random.default_rng(count).standard_normal(count + len(kernel) - 1).astype(np.float32)
+    # The definition: each column of the kernel dotted with every window of the input.
+    want = np.einsum("wc,nw->cn", kernel.astype(np.float64), sliding_window_view(x, len(kernel)))
+    got = loudness.phase_points(x, count)
+    assert got.shape == (4, count) and got.dtype == np.float32
+    assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max()
 
 
 def test_envelope_in_real_chunks_over_several_of_them() -> None:
