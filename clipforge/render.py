@@ -1,9 +1,10 @@
 """The frame loop: decode each clip, filter, draw the layers, encode; audio mixed alongside.
 
 The sound's inputs are checked before any video work; the mix itself (decoding, ducking,
-loudness: ~0.45 s for 15 s, half of it in ffmpeg) runs in a background thread while the filters and overlays are
-prepared and the encoder and decoders start, and the encoder takes it when its audio pipe
-starts (`VideoWriter`'s late audio): an error in it still fails the render before any output.
+loudness: ~0.45 s for 15 s, half of it in ffmpeg) runs in a background thread while the
+filters and overlays are prepared and the encoder and decoders start, and the encoder takes it
+when its audio pipe starts (`VideoWriter`'s late audio): an error in it still fails the render
+before any output.
 """
 
 from __future__ import annotations
