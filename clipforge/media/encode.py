@@ -24,7 +24,6 @@ from clipforge.errors import RenderError
 from clipforge.media.decode import fps_arg
 from clipforge.media.ffmpeg import FFmpegProcess, grow_pipe
 from clipforge.media.parts import new_part_path, remove_stale_parts
-from clipforge.media.splice import FrameSplicer
 
 _STOP = object()
 
@@ -141,10 +140,8 @@ class VideoWriter:
         self._part: Path | None = None
         self._queue: queue.Queue[object] = queue.Queue(maxsize=QUEUE_FRAMES)
         # YUV buffers come back here once piped: a new 3 MB buffer per 1080x1920 frame would
-        # cost page faults every frame (see allocator.py); at most queue + 2 ever exist, and
-        # those the pipe may still be reading (splice.py).
+        # cost page faults every frame (see allocator.py); at most queue + 2 ever exist.
         self._free: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
-        self._splicer: FrameSplicer | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._state = "new"
@@ -293,8 +290,7 @@ class VideoWriter:
     def _pump(self) -> None:
         """Background thread: write queued frames to ffmpeg's stdin."""
         assert self._proc is not None
-        # Kept by the writer: the frames the pipe may still read stay alive until ffmpeg exits.
-        self._splicer = splicer = FrameSplicer(self._proc.stdin.fileno())
+        stdin = self._proc.stdin
         while True:
             item = self._queue.get()
             if item is _STOP:
@@ -304,10 +300,11 @@ class VideoWriter:
             frame, done = item  # type: ignore[misc]
             try:
                 with self._proc.guard():
-                    splicer.send(frame, done)
+                    stdin.write(memoryview(frame))
             except BaseException as exc:
                 self._error = exc
                 break
+            done(frame)
             with self._piped_cv:
                 self._frames_piped += 1
                 self._piped_cv.notify()
@@ -453,7 +450,6 @@ class VideoWriter:
         self._close_audio_pipe()
         if self._proc is not None:
             self._proc.close()
-        self._splicer = None  # ffmpeg is gone: the frames it was reading may go
 
     def __del__(self) -> None:
         # Dropped without close(): never leave a half-written file or a running ffmpeg.
