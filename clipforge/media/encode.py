@@ -31,6 +31,10 @@ _STOP = object()
 # queues keep x264 fed, so one here is enough.
 QUEUE_FRAMES = 1
 
+AacCoder = Literal["twoloop", "fast"]
+"""ffmpeg's AAC scale-factor search: "twoloop" (its default, the better sound) or "fast"
+(a third of the CPU)."""
+
 LateAudio = Future[np.ndarray | None] | Callable[[], np.ndarray | None]
 """Audio still being made when the writer starts (see VideoWriter's `audio`)."""
 
@@ -93,7 +97,7 @@ class VideoWriter:
         audio: np.ndarray | LateAudio | None = None,
         audio_rate: int = 48000,
         audio_bitrate: str = "128k",
-        aac_coder: Literal["twoloop", "fast"] = "twoloop",
+        aac_coder: AacCoder = "twoloop",
         faststart: bool = True,
         strip_metadata: bool = True,
         threads: int | None = None,
